@@ -1,0 +1,95 @@
+"""The WSGI application: the Pecan app inside the paste pipeline.
+
+The middleware pipeline is declared once, in ``api-paste.ini`` (found next
+to the configuration files, else the copy shipped in ``etc/deploysvc``); its
+pipelines ``deploysvc-keystone`` and ``deploysvc-noauth`` are chosen by
+``[DEFAULT] auth_strategy``.
+"""
+
+import os
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from paste import deploy
+import pecan
+
+from deploysvc.api.controllers import root
+from deploysvc.api import hooks
+from deploysvc.conf import opts
+from deploysvc.db import api as db_api
+from deploysvc.db import migration
+from deploysvc import policy
+from deploysvc import version
+
+LOG = logging.getLogger(__name__)
+
+CONF = cfg.CONF
+
+_PACKAGED_PASTE = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
+                               'deploysvc', 'api-paste.ini')
+
+
+def setup_app():
+    """The bare Pecan application (no middleware)."""
+    policy.init(CONF)
+    db_api.configure(CONF)
+    return pecan.make_app(root.RootController(),
+                          hooks=[hooks.ContextHook(), hooks.ErrorHook()],
+                          guess_content_type_from_ext=False,
+                          force_canonical=False,
+                          debug=False)
+
+
+def app_factory(global_config, **local_conf):
+    """paste.app_factory of the API application."""
+    return setup_app()
+
+
+def _paste_file():
+    name = CONF.api.api_paste_config
+    found = CONF.find_file(name) if not os.path.isabs(name) else name
+    if found and os.path.exists(found):
+        return os.path.abspath(found)
+    for candidate in (_PACKAGED_PASTE,
+                      os.path.join(sys.prefix, 'etc', 'deploysvc',
+                                   'api-paste.ini')):
+        if os.path.exists(candidate):
+            return os.path.abspath(candidate)
+    raise cfg.ConfigFilesNotFoundError([name])
+
+
+def load_app():
+    """The full pipeline for ``[DEFAULT] auth_strategy``."""
+    paste_file = _paste_file()
+    LOG.info('Loading pipeline deploysvc-%s from %s', CONF.auth_strategy,
+             paste_file)
+    return deploy.loadapp('config:%s' % paste_file,
+                          name='deploysvc-%s' % CONF.auth_strategy)
+
+
+def prepare_service(argv=None, default_config_files=None):
+    """Parse options and set up logging (once per process)."""
+    logging.register_options(CONF)
+    opts.set_lib_defaults()
+    CONF(argv if argv is not None else sys.argv[1:], project='deploysvc',
+         version=version.version_string(),
+         default_config_files=default_config_files)
+    logging.setup(CONF, 'deploysvc')
+
+
+def init_application(argv=None):
+    """Entry of WSGI servers: configure, optionally migrate, build."""
+    prepare_service(argv if argv is not None else [])
+    db_api.configure(CONF)
+    if CONF.api.sync_db_on_startup:
+        sync_db()
+    return load_app()
+
+
+def sync_db():
+    if CONF.database.connection.startswith('sqlite:///'):
+        path = CONF.database.connection[len('sqlite:///'):]
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+    migration.upgrade('head')

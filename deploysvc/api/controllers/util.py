@@ -1,0 +1,65 @@
+"""Small helpers shared by the v1 controllers."""
+
+from oslo_config import cfg
+from oslo_serialization import jsonutils
+import pecan
+
+from deploysvc import exception
+
+
+def respond(body, status=200):
+    """Return ``body`` as the JSON response (Heat's ASCII-escaped JSON)."""
+    pecan.response.status = status
+    pecan.response.content_type = 'application/json'
+    pecan.response.body = jsonutils.dump_as_bytes(body)
+    return pecan.response
+
+
+def no_content():
+    pecan.response.status = 204
+    return pecan.response
+
+
+def method_not_allowed(*allowed):
+    """405 with ``Allow``; OPTIONS gets 204 with the same header (Heat)."""
+    if pecan.request.method == 'OPTIONS':
+        pecan.response.status = 204
+        pecan.response.headers['Allow'] = ','.join(allowed)
+        return pecan.response
+    pecan.abort(405, headers={'Allow': ', '.join(allowed)})
+
+
+def int_param(params, name):
+    """A non-negative integer query parameter with Heat's messages."""
+    value = params.get(name)
+    if value in (None, ''):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise exception.BadRequest(
+            message="Only integer is acceptable by '%s'." % name)
+    if number < 0:
+        raise exception.BadRequest(
+            message="Value '%s' is invalid for '%s' which only accepts "
+                    "non-negative integer." % (value, name))
+    return number
+
+
+def bool_param(params, name):
+    value = params.get(name)
+    if value in (None, ''):
+        return False
+    lowered = value.lower()
+    if lowered not in ('true', 'false'):
+        raise exception.BadRequest(
+            message='Unrecognized value "%s" for "%s", acceptable values '
+                    'are: true, false.' % (value, name))
+    return lowered == 'true'
+
+
+def page_limit(params):
+    """``limit`` capped at ``[api] max_limit`` (the cap also when absent)."""
+    limit = int_param(params, 'limit')
+    max_limit = cfg.CONF.api.max_limit
+    return max_limit if limit is None else min(limit, max_limit)

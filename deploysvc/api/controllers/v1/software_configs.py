@@ -1,0 +1,92 @@
+"""/v1/{tenant_id}/software_configs"""
+
+from oslo_config import cfg
+import pecan
+
+from deploysvc.api.controllers import util
+from deploysvc.api import schemas
+from deploysvc.api import validation
+from deploysvc.api import views
+from deploysvc.common import config_io
+from deploysvc.db import api as db_api
+from deploysvc.policies import software_configs as policies
+
+
+def config_values(body):
+    """Validated and normalised columns of a config from a request body."""
+    body = dict(body)
+    # Heat turns falsy options into {} and ignores unknown keys.
+    body['options'] = body.get('options') or {}
+    schemas.config_create.validate(body)
+    return {
+        'name': body.get('name'),
+        'group': body.get('group'),
+        'config': body.get('config'),
+        'inputs': config_io.normalize_inputs(body.get('inputs')),
+        'outputs': config_io.normalize_outputs(body.get('outputs')),
+        'options': body['options'],
+    }
+
+
+class ConfigController(object):
+    """/software_configs/{config_id}: GET, DELETE (configs are immutable)."""
+
+    def __init__(self, config_id):
+        self.config_id = config_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET', 'DELETE')
+
+    @index.when(method='GET')
+    def show(self):
+        context = pecan.request.context
+        context.can(policies.SHOW)
+        row = db_api.config_get(context, self.config_id)
+        return util.respond(
+            {'software_config': views.config(row, context.is_admin)})
+
+    @index.when(method='DELETE')
+    def delete(self):
+        context = pecan.request.context
+        context.can(policies.DELETE)
+        db_api.config_delete(context, self.config_id)
+        return util.no_content()
+
+
+class ConfigsController(object):
+    """/software_configs: GET (list), POST (create)."""
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET', 'POST')
+
+    @index.when(method='GET')
+    def list(self):
+        context = pecan.request.context
+        context.can(policies.INDEX)
+        params = pecan.request.GET
+        all_projects = util.bool_param(params, 'global_tenant')
+        if all_projects:
+            context.can(policies.GLOBAL_INDEX)
+        rows = db_api.config_list(context, util.page_limit(params),
+                                  marker=params.get('marker') or None,
+                                  all_projects=all_projects)
+        admin = context.is_admin or all_projects
+        return util.respond({'software_configs': [
+            views.config_summary(row, admin) for row in rows]})
+
+    @index.when(method='POST')
+    def create(self):
+        context = pecan.request.context
+        context.can(policies.CREATE)
+        values = config_values(validation.parse_body(pecan.request))
+        row = db_api.config_create(
+            context, values, limit=cfg.CONF.max_software_configs_per_tenant)
+        pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
+        return util.respond({'software_config': views.config(row)})
+
+    @pecan.expose()
+    def _lookup(self, config_id, *remainder):
+        if not remainder:
+            return ConfigController(config_id), remainder

@@ -1,0 +1,157 @@
+"""/v1/{tenant_id}/software_deployments"""
+
+from oslo_config import cfg
+import pecan
+
+from deploysvc.api.controllers import util
+from deploysvc.api import schemas
+from deploysvc.api import validation
+from deploysvc.api import views
+from deploysvc.db import api as db_api
+from deploysvc import exception
+from deploysvc.policies import software_deployments as policies
+
+# Fields of a PUT body that are applied (Heat's whitelist).
+_UPDATABLE = ('config_id', 'input_values', 'output_values', 'action',
+              'status', 'status_reason')
+_FILTERS = ('server_id', 'status', 'action', 'config_id')
+
+
+class MetadataController(object):
+    """/software_deployments/metadata/{server_id}: GET."""
+
+    @pecan.expose(generic=True)
+    def index(self):
+        # GET .../metadata with no server: Heat looks up deployment
+        # "metadata" and answers 404.
+        if pecan.request.method == 'GET':
+            raise exception.DeploymentNotFound(deployment_id='metadata')
+        return util.method_not_allowed('GET')
+
+    @pecan.expose()
+    def _lookup(self, server_id, *remainder):
+        if not remainder:
+            return ServerMetadataController(server_id), remainder
+
+
+class ServerMetadataController(object):
+
+    def __init__(self, server_id):
+        self.server_id = server_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET')
+
+    @index.when(method='GET')
+    def show(self):
+        context = pecan.request.context
+        context.can(policies.METADATA)
+        rows = db_api.deployments_for_server(context, self.server_id)
+        return util.respond({'metadata': [
+            views.config(row.config) for row in rows]})
+
+
+class DeploymentController(object):
+    """/software_deployments/{deployment_id}: GET, PUT, DELETE."""
+
+    def __init__(self, deployment_id):
+        self.deployment_id = deployment_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET', 'PUT', 'DELETE')
+
+    @index.when(method='GET')
+    def show(self):
+        context = pecan.request.context
+        context.can(policies.SHOW)
+        row = db_api.deployment_get(context, self.deployment_id)
+        return util.respond({'software_deployment': views.deployment(
+            row, context.is_admin)})
+
+    @index.when(method='PUT')
+    def update(self):
+        context = pecan.request.context
+        context.can(policies.UPDATE)
+        body = schemas.deployment_update.validate(
+            validation.parse_body(pecan.request))
+        # PUT is a partial update in Heat: null and falsy values are
+        # dropped, so a field can never be cleared through it.
+        values = dict((key, body[key]) for key in _UPDATABLE if body.get(key))
+        row = db_api.deployment_update(context, self.deployment_id, values)
+        return util.respond({'software_deployment': views.deployment(
+            row, context.is_admin)})
+
+    @index.when(method='DELETE')
+    def delete(self):
+        context = pecan.request.context
+        context.can(policies.DELETE)
+        db_api.deployment_delete(context, self.deployment_id)
+        return util.no_content()
+
+
+def _list_params(params):
+    filters = dict((key, params[key]) for key in _FILTERS if params.get(key))
+    if filters.get('status') and filters['status'] not in schemas.STATUSES:
+        raise exception.BadRequest(
+            message='Invalid status filter %s: use one of %s.' % (
+                filters['status'], ', '.join(schemas.STATUSES)))
+    sort_key = params.get('sort_key') or 'created_at'
+    if sort_key not in db_api.SORT_KEYS:
+        raise exception.BadRequest(
+            message='Invalid sort_key %s: use one of %s.' % (
+                sort_key, ', '.join(db_api.SORT_KEYS)))
+    sort_dir = (params.get('sort_dir') or 'asc').lower()
+    if sort_dir not in ('asc', 'desc'):
+        raise exception.BadRequest(
+            message='Invalid sort_dir %s: use asc or desc.' % sort_dir)
+    return dict(filters=filters, limit=util.page_limit(params),
+                marker=params.get('marker') or None,
+                sort_key=sort_key, sort_dir=sort_dir)
+
+
+class DeploymentsController(object):
+    """/software_deployments: GET (list), POST (create)."""
+
+    metadata = MetadataController()
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET', 'POST')
+
+    @index.when(method='GET')
+    def list(self):
+        context = pecan.request.context
+        context.can(policies.INDEX)
+        rows = db_api.deployment_list(context,
+                                      **_list_params(pecan.request.GET))
+        return util.respond({'software_deployments': [
+            views.deployment(row, context.is_admin) for row in rows]})
+
+    @index.when(method='POST')
+    def create(self):
+        context = pecan.request.context
+        context.can(policies.CREATE)
+        body = schemas.deployment_create.validate(
+            validation.parse_body(pecan.request))
+        values = {
+            'config_id': body['config_id'],
+            'server_id': body['server_id'],
+            'input_values': body.get('input_values') or {},
+            'action': body.get('action'),
+            'status': body.get('status'),
+            'status_reason': body.get('status_reason'),
+            'stack_user_project_id': body.get('stack_user_project_id'),
+        }
+        row = db_api.deployment_create(
+            context, values,
+            limit=cfg.CONF.max_software_deployments_per_tenant)
+        pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
+        return util.respond({'software_deployment': views.deployment(
+            row, context.is_admin)})
+
+    @pecan.expose()
+    def _lookup(self, deployment_id, *remainder):
+        if not remainder:
+            return DeploymentController(deployment_id), remainder

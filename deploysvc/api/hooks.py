@@ -1,0 +1,38 @@
+"""Pecan hooks: the request context, and errors in Heat's shape."""
+
+from oslo_log import log as logging
+import pecan
+import webob.exc
+
+from deploysvc.api import faults
+from deploysvc import context
+from deploysvc import exception
+
+LOG = logging.getLogger(__name__)
+
+
+class ContextHook(pecan.hooks.PecanHook):
+    """Build the RequestContext before routing (the tenant check needs it)."""
+
+    def on_route(self, state):
+        state.request.context = context.RequestContext.from_environ(
+            state.request.environ)
+
+
+class ErrorHook(pecan.hooks.PecanHook):
+    """Translate every exception into Heat's error body, in one place."""
+
+    def on_error(self, state, exc):
+        if isinstance(exc, exception.DeploySvcException):
+            if exc.code >= 500:
+                return faults.internal_error(exc)
+            return faults.error_response(exc.code, exc.type, exc.message)
+        if isinstance(exc, webob.exc.HTTPException):
+            headers = []
+            if exc.status_int == 405 and exc.allow:
+                headers.append(('Allow', ', '.join(exc.allow)))
+            message = exc.detail or exc.explanation
+            return faults.error_response(exc.status_int,
+                                         type(exc).__name__, message,
+                                         headers=headers)
+        return faults.internal_error(exc)

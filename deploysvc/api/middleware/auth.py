@@ -1,0 +1,69 @@
+"""Authentication filters: keystonemiddleware, or noauth for development.
+
+Both leave the identity in keystonemiddleware's headers (``X-User-Id``,
+``X-Project-Id``, ``X-Roles``...), from which the request context is built,
+so policy is enforced the same way in both pipelines.
+"""
+
+import re
+
+from keystonemiddleware import auth_token
+from oslo_config import cfg
+
+from deploysvc.api import faults
+
+# Paths served without a token: the version document, and the capability
+# URLs of in-instance agents (their secret is in the path).
+_PUBLIC = re.compile(r'^/(?:v1(?:\.0)?/?)?$|^/agent/')
+
+
+class KeystoneAuth(auth_token.AuthProtocol):
+    """keystonemiddleware ``auth_token`` configured from our ConfigOpts."""
+
+    def __init__(self, application):
+        self._public_app = application
+        super().__init__(application, {'oslo_config_config': cfg.CONF})
+
+    def __call__(self, environ, start_response):
+        if _PUBLIC.match(environ.get('PATH_INFO', '')):
+            return self._public_app(environ, start_response)
+        return super().__call__(environ, start_response)
+
+    @classmethod
+    def factory(cls, global_conf, **local_conf):
+        return cls
+
+
+_TENANT = re.compile(r'^/v1(?:\.0)?/([^/]+)')
+
+
+class NoAuth(object):
+    """Identity from headers; defaults to a member of the URL's project.
+
+    ``X-User-Id``, ``X-Project-Id`` and ``X-Roles`` are used when present;
+    otherwise the caller is user ``noauth`` in the URL's project with roles
+    ``member,reader``.  Never use this outside development and tests.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if not _PUBLIC.match(environ.get('PATH_INFO', '')):
+            if 'HTTP_X_PROJECT_ID' not in environ:
+                match = _TENANT.match(environ.get('PATH_INFO', ''))
+                if match is None:
+                    response = faults.error_response(
+                        401, 'HTTPUnauthorized',
+                        'No project: send X-Project-Id or use a '
+                        '/v1/{tenant_id}/ URL.')
+                    return response(environ, start_response)
+                environ['HTTP_X_PROJECT_ID'] = match.group(1)
+            environ.setdefault('HTTP_X_USER_ID', 'noauth')
+            environ.setdefault('HTTP_X_ROLES', 'member,reader')
+            environ['HTTP_X_IDENTITY_STATUS'] = 'Confirmed'
+        return self.application(environ, start_response)
+
+    @classmethod
+    def factory(cls, global_conf, **local_conf):
+        return cls

@@ -1,0 +1,61 @@
+"""deploysvc-manage db sync | version | stamp REVISION"""
+
+import sys
+
+from oslo_config import cfg
+
+from deploysvc.api import app
+from deploysvc.db import api as db_api
+from deploysvc.db import migration
+
+CONF = cfg.CONF
+
+
+def _sync():
+    app.sync_db()
+    print('Database is at revision %s.' % migration.version())
+
+
+def _version():
+    current = migration.version()
+    print(current or 'None (empty database)')
+    return 0 if current == migration.head() else 1
+
+
+def _stamp():
+    migration.stamp(CONF.command.revision)
+
+
+def _add_commands(subparsers):
+    db = subparsers.add_parser('db', help='Database schema management.')
+    db_commands = db.add_subparsers(dest='db_command')
+    db_commands.required = True
+    sync = db_commands.add_parser(
+        'sync', help='Create the schema or upgrade it to the latest '
+                     'revision (safe to run again).')
+    sync.set_defaults(func=_sync)
+    version = db_commands.add_parser(
+        'version', help='Print the schema revision; exit 1 unless it is '
+                        'the latest.')
+    version.set_defaults(func=_version)
+    stamp = db_commands.add_parser(
+        'stamp', help='Mark the database as being at REVISION without '
+                      'running migrations.')
+    stamp.add_argument('revision', nargs='?', default='head')
+    stamp.set_defaults(func=_stamp)
+
+
+command_opt = cfg.SubCommandOpt('command', title='Commands',
+                                handler=_add_commands,
+                                help='Available commands')
+
+
+def main(argv=None):
+    CONF.register_cli_opt(command_opt)
+    app.prepare_service(sys.argv[1:] if argv is None else argv)
+    db_api.configure(CONF)
+    return CONF.command.func() or 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Configuration options.
+
+Every option of the service is declared in one module per group of this
+package and registered here on the global ``CONF`` object, the way nova,
+ironic and heat do it.  Options are read at call time, never at import.
+"""
+
+from oslo_config import cfg
+
+from deploysvc.conf import api
+from deploysvc.conf import database
+from deploysvc.conf import default
+
+CONF = cfg.CONF
+
+api.register_opts(CONF)
+database.register_opts(CONF)
+default.register_opts(CONF)

@@ -1,0 +1,58 @@
+"""Options of the [api] group."""
+
+from oslo_config import cfg
+
+GROUP = 'api'
+
+opts = [
+    cfg.HostAddressOpt('host',
+                       default='127.0.0.1',
+                       help='Address deploysvc-api listens on. Keep the '
+                            'loopback default behind a local proxy; use '
+                            '0.0.0.0 (or a specific address) to serve '
+                            'other hosts directly.'),
+    cfg.PortOpt('port',
+                default=8019,
+                help='TCP port deploysvc-api listens on. 8019 is not used '
+                     'by any other OpenStack service by default.'),
+    cfg.IntOpt('workers',
+               min=1,
+               help='Number of API worker processes started by '
+                    'deploysvc-api. Defaults to the number of CPUs. Ignored '
+                    'when the application is served by uwsgi, gunicorn or '
+                    'mod_wsgi through deploysvc.wsgi.api.'),
+    cfg.StrOpt('api_paste_config',
+               default='api-paste.ini',
+               help='Paste deploy configuration holding the middleware '
+                    'pipelines. A relative name is searched for next to '
+                    'the configuration files, then the copy shipped with '
+                    'the package is used. Override it to add audit, '
+                    'profiling or rate-limiting middleware.'),
+    cfg.IntOpt('max_limit',
+               default=1000,
+               min=1,
+               help='Largest page returned by a list call. A larger '
+                    '"limit", or none, is capped to this value. Raise it '
+                    'only if clients rely on unpaged lists of more items.'),
+    cfg.BoolOpt('sync_db_on_startup',
+                default=False,
+                help='Create or upgrade the database schema when '
+                     'deploysvc-api starts (before workers are forked). '
+                     'Convenient for single-node and development '
+                     'installations; leave it off when several API nodes '
+                     'share a database and run "deploysvc-manage db sync" '
+                     'during upgrades instead.'),
+    cfg.IntOpt('timeout',
+               default=60,
+               min=1,
+               help='Seconds a worker of deploysvc-api may spend on one '
+                    'request before it is restarted.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

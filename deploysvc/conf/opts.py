@@ -1,0 +1,31 @@
+"""Entry points for the oslo.config generator."""
+
+from oslo_config import cfg
+from oslo_middleware import cors
+from oslo_policy import opts as policy_opts
+
+from deploysvc.conf import api
+from deploysvc.conf import default
+
+_MODULES = (api, default)
+
+
+def list_opts():
+    """Options of deploysvc, for ``oslo-config-generator``."""
+    result = {}
+    for module in _MODULES:
+        for group, opts in module.list_opts().items():
+            result.setdefault(group, []).extend(opts)
+    return sorted(result.items())
+
+
+def set_lib_defaults():
+    """Defaults of library options that deploysvc changes."""
+    cors.set_defaults(
+        allow_headers=['X-Auth-Token', 'X-Identity-Status', 'X-Roles',
+                       'X-Service-Catalog', 'X-User-Id', 'X-Project-Id',
+                       'X-OpenStack-Request-ID'],
+        expose_headers=['X-Auth-Token', 'X-Subject-Token',
+                        'X-Service-Token', 'X-OpenStack-Request-ID'],
+        allow_methods=['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS'])
+    policy_opts.set_defaults(cfg.CONF, policy_file='policy.yaml')

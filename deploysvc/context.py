@@ -1,0 +1,27 @@
+"""Request context: identity, admin flag and the DB transaction scope."""
+
+from oslo_context import context
+from oslo_db.sqlalchemy import enginefacade
+
+from deploysvc import policy
+
+
+@enginefacade.transaction_context_provider
+class RequestContext(context.RequestContext):
+    """Identity of a request; ``is_admin`` comes from ``context_is_admin``."""
+
+    def __init__(self, is_admin=None, **kwargs):
+        super().__init__(is_admin=bool(is_admin), **kwargs)
+        if is_admin is None:
+            self.is_admin = policy.check_is_admin(self)
+
+    def can(self, action, target=None):
+        """Enforce ``action`` against ``target`` (default: own project)."""
+        if target is None:
+            target = {'project_id': self.project_id}
+        return policy.authorize(self, action, target)
+
+
+def get_admin_context():
+    return RequestContext(is_admin=True, user_id='deploysvc',
+                          project_id=None, overwrite=False)

@@ -1,0 +1,101 @@
+"""SQLAlchemy models; the alembic migrations must produce exactly these."""
+
+from oslo_db.sqlalchemy import models
+from oslo_db.sqlalchemy import types as db_types
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy import orm
+
+
+def _timestamp():
+    # Microseconds everywhere: MySQL's DATETIME would round to seconds.
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
+def _json():
+    return db_types.JsonEncodedType(mysql_as_long=True)
+
+
+class Base(models.ModelBase, orm.DeclarativeBase):
+    pass
+
+
+class SoftwareConfig(Base):
+    """An immutable software config (payload, group, typed inputs/outputs)."""
+
+    __tablename__ = 'software_config'
+    __table_args__ = (
+        sa.Index('ix_software_config_project_created',
+                 'project_id', 'created_at', 'id'),
+        sa.Index('ix_software_config_created', 'created_at', 'id'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(_timestamp(), nullable=False)
+    name = sa.Column(sa.String(255), nullable=True)
+    group = sa.Column('group', sa.String(255), nullable=True)
+    config = sa.Column(_json(), nullable=True)
+    inputs = sa.Column(_json(), nullable=True)
+    outputs = sa.Column(_json(), nullable=True)
+    options = sa.Column(_json(), nullable=True)
+
+
+class SoftwareDeployment(Base):
+    """One config applied to one server, with the agent's results."""
+
+    __tablename__ = 'software_deployment'
+    __table_args__ = (
+        sa.Index('ix_software_deployment_project_created',
+                 'project_id', 'created_at', 'id'),
+        sa.Index('ix_software_deployment_server',
+                 'server_id', 'created_at'),
+        sa.Index('ix_software_deployment_config', 'config_id'),
+        sa.Index('ix_software_deployment_stack_user_project',
+                 'stack_user_project_id'),
+        sa.Index('ix_software_deployment_created', 'created_at', 'id'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    stack_user_project_id = sa.Column(sa.String(64), nullable=True)
+    server_id = sa.Column(sa.String(36), nullable=False)
+    config_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey('software_config.id', ondelete='RESTRICT',
+                      name='fk_software_deployment_config_id'),
+        nullable=False)
+    input_values = sa.Column(_json(), nullable=True)
+    output_values = sa.Column(_json(), nullable=True)
+    action = sa.Column(sa.String(255), nullable=True)
+    status = sa.Column(sa.String(255), nullable=True)
+    status_reason = sa.Column(
+        sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
+    created_at = sa.Column(_timestamp(), nullable=False)
+    updated_at = sa.Column(_timestamp(), nullable=True)
+
+    config = orm.relationship(SoftwareConfig, lazy='raise')
+
+    @property
+    def sort_key(self):
+        """Order of a server's deployments in its metadata."""
+        return (self.config.name or '', self.created_at, self.id)
+
+
+class QuotaUsage(Base):
+    """Per-project count of owned objects, kept in the same transaction.
+
+    Creates increment it with a conditional UPDATE (``in_use < limit``), so
+    the limit holds under concurrent creates without counting rows.
+    """
+
+    __tablename__ = 'quota_usage'
+    __table_args__ = (
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    project_id = sa.Column(sa.String(64), primary_key=True)
+    resource = sa.Column(sa.String(32), primary_key=True)
+    in_use = sa.Column(sa.Integer, nullable=False, default=0)

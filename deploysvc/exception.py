@@ -1,0 +1,95 @@
+"""Domain exceptions.
+
+Every error a client can see is raised as a subclass of
+:class:`DeploySvcException`.  The class carries the HTTP status (``code``) and
+the ``error.type`` string of Heat's error body (``error_type``, defaulting to
+the class name); the API's error hook turns it into the response in exactly
+one place.
+"""
+
+
+class DeploySvcException(Exception):
+    """Base class; ``msg_fmt`` is interpolated with the keyword arguments."""
+
+    msg_fmt = "An unknown exception occurred."
+    code = 500
+    error_type = None
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt % kwargs
+        self.message = str(message)
+        super().__init__(self.message)
+
+    @property
+    def type(self):
+        return self.error_type or type(self).__name__
+
+
+class Invalid(DeploySvcException):
+    msg_fmt = "Data supplied was not valid: %(reason)s"
+    code = 400
+
+
+class BadRequest(DeploySvcException):
+    msg_fmt = ("The server could not comply with the request since it is "
+               "either malformed or otherwise incorrect.")
+    code = 400
+    error_type = 'HTTPBadRequest'
+
+
+class InvalidConfigIO(DeploySvcException):
+    """An input or output declaration of a software config is invalid."""
+
+    msg_fmt = "%(reason)s"
+    code = 400
+    error_type = 'ValueError'
+
+
+class InvalidSchemaError(DeploySvcException):
+    msg_fmt = "%(message)s"
+    code = 400
+
+
+class RequestLimitExceeded(DeploySvcException):
+    msg_fmt = "Request limit exceeded: %(message)s"
+    code = 400
+
+
+class Forbidden(DeploySvcException):
+    msg_fmt = "You are not authorized to use %(action)s."
+    code = 403
+
+
+class TenantForbidden(DeploySvcException):
+    """The URL's project is not the caller's project."""
+
+    msg_fmt = "Access was denied to this resource."
+    code = 403
+    error_type = 'HTTPForbidden'
+
+
+class NotFound(DeploySvcException):
+    msg_fmt = "The resource could not be found."
+    code = 404
+
+
+class ConfigNotFound(NotFound):
+    msg_fmt = "Software config with id %(config_id)s not found"
+    error_type = 'NotFound'
+
+
+class DeploymentNotFound(NotFound):
+    msg_fmt = "Deployment with id %(deployment_id)s not found"
+    error_type = 'NotFound'
+
+
+class Conflict(DeploySvcException):
+    msg_fmt = "The request conflicts with the current state of the resource."
+    code = 409
+
+
+class InvalidRestrictedAction(Conflict):
+    msg_fmt = ("Software config with id %(config_id)s can not be deleted as "
+               "it is referenced.")
