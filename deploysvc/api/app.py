@@ -16,6 +16,7 @@ import pecan
 
 from deploysvc.api.controllers import root
 from deploysvc.api import hooks
+from deploysvc import conf
 from deploysvc.conf import opts
 from deploysvc.db import api as db_api
 from deploysvc.db import migration
@@ -24,7 +25,7 @@ from deploysvc import version
 
 LOG = logging.getLogger(__name__)
 
-CONF = cfg.CONF
+CONF = conf.CONF
 
 _PACKAGED_PASTE = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
                                'deploysvc', 'api-paste.ini')
@@ -70,7 +71,6 @@ def load_app():
 
 def prepare_service(argv=None, default_config_files=None):
     """Parse options and set up logging (once per process)."""
-    logging.register_options(CONF)
     opts.set_lib_defaults()
     CONF(argv if argv is not None else sys.argv[1:], project='deploysvc',
          version=version.version_string(),

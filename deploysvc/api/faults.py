@@ -44,7 +44,9 @@ def error_response(code, error_type, message, tb=None, headers=None):
         },
     }
     response = webob.Response(status=code, content_type='application/json',
-                              charset='UTF-8', headerlist=headers or [])
+                              charset='UTF-8')
+    for name, value in headers or ():
+        response.headers[name] = value
     response.body = jsonutils.dump_as_bytes(body)
     return response
 

@@ -30,6 +30,10 @@ class Server(gunicorn_base.BaseApplication):
     def load_config(self):
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if 'control_socket_disable' in self.cfg.settings:
+            # gunicorn >= 24 opens a control socket in $HOME by default; two
+            # instances on one host would share it.
+            self.cfg.set('control_socket_disable', True)
 
     def load(self):
         return self.application

@@ -6,6 +6,7 @@ ironic and heat do it.  Options are read at call time, never at import.
 """
 
 from oslo_config import cfg
+from oslo_log import log
 
 from deploysvc.conf import api
 from deploysvc.conf import database
@@ -13,6 +14,7 @@ from deploysvc.conf import default
 
 CONF = cfg.CONF
 
+log.register_options(CONF)
 api.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)

@@ -17,8 +17,8 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from deploysvc import exception
 from deploysvc.db import models
+from deploysvc import exception
 
 context_manager = enginefacade.transaction_context()
 _CONFIGURED = False

@@ -26,7 +26,10 @@ def method_not_allowed(*allowed):
         pecan.response.status = 204
         pecan.response.headers['Allow'] = ','.join(allowed)
         return pecan.response
-    pecan.abort(405, headers={'Allow': ', '.join(allowed)})
+    pecan.abort(405, detail='The method %s is not allowed for this '
+                            'resource; allowed: %s.' % (pecan.request.method,
+                                                        ', '.join(allowed)),
+                headers={'Allow': ', '.join(allowed)})
 
 
 def int_param(params, name):
