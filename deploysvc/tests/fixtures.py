@@ -5,6 +5,7 @@ import os
 import fixtures
 from oslo_config import fixture as config_fixture
 from oslo_db.sqlalchemy import engines
+import sqlalchemy
 
 from deploysvc import conf
 from deploysvc.conf import opts
@@ -27,21 +28,53 @@ class ConfFixture(config_fixture.Config):
         self.config(connection='sqlite://', group='database')
 
 
+# One database per test process on a real server (stestr runs workers in
+# parallel): created once, emptied after every test.
+_SERVER_ENGINE = None
+
+
+def _server_engine(url):
+    """Engine on a database of this process, created on first use."""
+    global _SERVER_ENGINE
+    if _SERVER_ENGINE is None:
+        admin = engines.create_engine(url)
+        name = 'deploysvc_w%d' % os.getpid()
+        with admin.connect().execution_options(
+                isolation_level='AUTOCOMMIT') as connection:
+            connection.exec_driver_sql('DROP DATABASE IF EXISTS %s' % name)
+            connection.exec_driver_sql('CREATE DATABASE %s' % name)
+        admin.dispose()
+        engine = engines.create_engine(
+            str(sqlalchemy.engine.make_url(url).set(database=name)))
+        models.Base.metadata.create_all(engine)
+        _SERVER_ENGINE = engine
+    return _SERVER_ENGINE
+
+
 class Database(fixtures.Fixture):
-    """A fresh schema per test, on SQLite (or DEPLOYSVC_TEST_DB_URL)."""
+    """An empty schema per test.
+
+    In-memory SQLite by default; with ``DEPLOYSVC_TEST_DB_URL`` (a
+    PostgreSQL or MariaDB URL whose user may create databases) every test
+    process gets its own database on that server.
+    """
 
     def _setUp(self):
         db_api.configure(conf.CONF)
-        url = os.environ.get('DEPLOYSVC_TEST_DB_URL') or 'sqlite://'
-        self.engine = engines.create_engine(url, sqlite_fk=True)
-        models.Base.metadata.create_all(self.engine)
-        self.addCleanup(self._drop)
+        url = os.environ.get('DEPLOYSVC_TEST_DB_URL')
+        if url:
+            self.engine = _server_engine(url)
+            self.addCleanup(self._empty)
+        else:
+            self.engine = engines.create_engine('sqlite://', sqlite_fk=True)
+            models.Base.metadata.create_all(self.engine)
+            self.addCleanup(self.engine.dispose)
         self.addCleanup(db_api.context_manager.patch_engine(self.engine))
 
-    def _drop(self):
-        if self.engine.url.drivername != 'sqlite':
-            models.Base.metadata.drop_all(self.engine)
-        self.engine.dispose()
+    def _empty(self):
+        with self.engine.begin() as connection:
+            for table in reversed(models.Base.metadata.sorted_tables):
+                connection.execute(table.delete())
 
 
 class PolicyFixture(fixtures.Fixture):

@@ -59,8 +59,10 @@ ALIASES = {
 DB_NAME = 'deploysvc'
 DB_USER = 'deploysvc'
 REGION = 'RegionOne'
+# gunicorn 27's rewritten gthread worker was seen stalling 2s (its keepalive)
+# per request when a client leaves a response unread; 23.0.0 does not.
 KEYSTONE_PIP_SPEC = os.environ.get(
-    'DEPLOYSVC_KEYSTONE_PIP_SPEC', 'keystone>=30,<31 gunicorn').split()
+    'DEPLOYSVC_KEYSTONE_PIP_SPEC', 'keystone>=30,<31 gunicorn==23.0.0').split()
 ENV_PREFIX = 'DEPLOYSVC_TEST_'
 KS = ENV_PREFIX + 'KEYSTONE_'
 
@@ -190,14 +192,41 @@ def _proc_cmdline(pid):
 
 
 def _proc_stat(pid):
-    """(state, pgrp) of a process or None."""
+    """(state, pgrp, ppid) of a process or None."""
     try:
         with open('/proc/%d/stat' % pid) as f:
             data = f.read()
     except OSError:
         return None
     rest = data[data.rindex(')') + 2:].split()
-    return rest[0], int(rest[2])
+    return rest[0], int(rest[2]), int(rest[1])
+
+
+def _proc_comm(pid):
+    try:
+        with open('/proc/%d/comm' % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def _all_pids():
+    return [int(n) for n in os.listdir('/proc') if n.isdigit()]
+
+
+def _descendants(pid):
+    """pids of all live descendants of pid (by parent links)."""
+    kids = {}
+    for p in _all_pids():
+        st = _proc_stat(p)
+        if st:
+            kids.setdefault(st[2], []).append(p)
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), ()):
+            out.append(k)
+            todo.append(k)
+    return out
 
 
 def _alive(pid):
@@ -207,12 +236,10 @@ def _alive(pid):
 
 def _pgrp_members(pgid):
     out = []
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
-            continue
-        st = _proc_stat(int(name))
+    for p in _all_pids():
+        st = _proc_stat(p)
         if st and st[1] == pgid and st[0] not in ('Z', 'X'):
-            out.append(int(name))
+            out.append(p)
     return out
 
 
@@ -330,13 +357,18 @@ def wait_until(pred, proc, timeout, what, logs):
 
 
 def kill_service(lay, svc, pid=None, timeout=30):
-    """Stop one service by its PID (and its process group)."""
+    """Stop one service by its PID; also waits for (and if need be kills)
+    the processes it had started (postgres children call setsid(), so they
+    are found by parent link before the signal, gunicorn workers by
+    process group)."""
     pid = pid or read_pid(lay, svc)
     if not pid:
         return False
     ours = service_pid(lay, svc) == pid
     stopped = False
+    children = []
     if ours:
+        children = [(c, _proc_cmdline(c)) for c in _descendants(pid)]
         sig = {'pg': signal.SIGINT,         # postgres "fast" shutdown
                'mysql': signal.SIGTERM,
                'keystone': signal.SIGINT}[svc]  # gunicorn quick shutdown
@@ -355,17 +387,24 @@ def kill_service(lay, svc, pid=None, timeout=30):
                 _reap(pid)
                 time.sleep(0.05)
         stopped = True
-    # left-over children in the service's own process group (session)
-    members = [p for p in _pgrp_members(pid) if p != os.getpid()]
-    if members:
-        deadline = time.monotonic() + 5
-        while members and time.monotonic() < deadline:
-            time.sleep(0.1)
-            members = _pgrp_members(pid)
-        for m in members:
-            log('%s: killing left-over process %d' % (svc, m))
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(m, signal.SIGKILL)
+    # left-overs: former children, or members of the service's process group
+    me = os.getpid()
+
+    def leftovers():
+        out = set(p for p in _pgrp_members(pid) if p != me)
+        for c, cmd in children:
+            if _alive(c) and _proc_cmdline(c) == cmd:
+                out.add(c)
+        return sorted(out)
+    members = leftovers()
+    deadline = time.monotonic() + 5
+    while members and time.monotonic() < deadline:
+        time.sleep(0.1)
+        members = leftovers()
+    for m in members:
+        log('%s: killing left-over process %d' % (svc, m))
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(m, signal.SIGKILL)
     with contextlib.suppress(OSError):
         os.unlink(lay.pidfile(svc))
     return stopped
@@ -435,22 +474,18 @@ def _dpkg_installed(pkg):
 
 
 def _server_pids():
+    """Database server main processes now running: {pid: comm}."""
     out = {}
-    for name in os.listdir('/proc'):
-        if not name.isdigit():
+    names = ('mariadbd', 'mysqld', 'mysqld_safe', 'mariadbd-safe', 'postgres')
+    for p in _all_pids():
+        comm = _proc_comm(p)
+        if comm not in names:
             continue
-        try:
-            with open('/proc/%s/comm' % name) as f:
-                comm = f.read().strip()
-        except OSError:
+        st = _proc_stat(p)
+        # postgres children (checkpointer, ...) have a postgres parent
+        if st and _proc_comm(st[2]) in names:
             continue
-        if comm in ('mariadbd', 'mysqld', 'mysqld_safe', 'mariadbd-safe',
-                    'postgres'):
-            st = _proc_stat(int(name))
-            # a postmaster is its group's leader when started by pg_ctl or
-            # by us; its children (same comm) are not
-            if comm != 'postgres' or (st and st[1] == int(name)):
-                out[int(name)] = comm
+        out[p] = comm
     return out
 
 
@@ -775,6 +810,8 @@ expiration_time = 600
 [identity]
 # bcrypt's minimum: keeps password authentication fast for the tests
 password_hash_rounds = 4
+# bcrypt's own limit (silences a warning logged on every authentication)
+max_password_length = 72
 
 [resource]
 admin_project_name = admin
@@ -789,7 +826,13 @@ driver = noop
 
 
 def _venv_ok(venv):
-    return os.path.exists(os.path.join(venv, '.deploysvc-ok')) and \
+    try:
+        with open(os.path.join(venv, '.deploysvc-ok')) as f:
+            if f.read().split() != KEYSTONE_PIP_SPEC:
+                return False
+    except OSError:
+        return False
+    return os.path.exists(os.path.join(venv, 'bin', 'python')) and \
         os.path.exists(os.path.join(venv, 'bin', 'gunicorn')) and \
         os.path.exists(os.path.join(venv, 'bin', 'keystone-manage'))
 
@@ -804,15 +847,21 @@ def ensure_keystone_venv(lay, apt):
     if subprocess.run([py, '-c', 'import ensurepip, venv'],
                       capture_output=True).returncode != 0:
         apt.install(['python3-venv'], lay.logfile('apt.log'), lay.dir)
-    if os.path.exists(venv):
-        shutil.rmtree(venv)
-    log('keystone: creating venv %s and pip installing %s' % (
-        venv, ' '.join(KEYSTONE_PIP_SPEC)))
-    run([py, '-m', 'venv', venv], plog)
+    marker = os.path.join(venv, '.deploysvc-ok')
+    with contextlib.suppress(OSError):
+        os.unlink(marker)
+    if subprocess.run([os.path.join(venv, 'bin', 'python'), '-c',
+                       'import pip'], capture_output=True).returncode != 0:
+        if os.path.exists(venv):
+            shutil.rmtree(venv)
+        log('keystone: creating venv %s' % venv)
+        run([py, '-m', 'venv', venv], plog)
+    log('keystone: pip install %s (log: %s)' % (
+        ' '.join(KEYSTONE_PIP_SPEC), plog))
     pip = os.path.join(venv, 'bin', 'pip')
     run([pip, 'install', '--disable-pip-version-check', '-q']
         + KEYSTONE_PIP_SPEC, plog, timeout=1800)
-    with open(os.path.join(venv, '.deploysvc-ok'), 'w') as f:
+    with open(marker, 'w') as f:
         f.write(' '.join(KEYSTONE_PIP_SPEC) + '\n')
     log('keystone: venv ready (%.1fs)' % (time.monotonic() - t))
     return venv

@@ -1,0 +1,239 @@
+"""Functional tests: the real ``deploysvc-api`` in a separate process.
+
+``ServerFixture`` writes a configuration file into a temporary directory
+(noauth, SQLite in that directory unless ``DEPLOYSVC_TEST_DB_URL`` names a
+PostgreSQL or MariaDB server), starts the ``deploysvc-api`` console script
+(gunicorn, several workers) on a free port of 127.0.0.1, waits until it
+answers and stops the whole process group on cleanup.  Its log is attached
+to every test of a ``FunctionalTestCase`` so a failure shows it.
+"""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import fixtures
+import sqlalchemy
+import testtools
+from testtools import content
+
+# The directory holding the console scripts of this virtualenv.
+BIN_DIR = os.path.dirname(sys.executable)
+PROJECT = 'c9b7e4d1f0a24b0c9a6a1e5d3f2b7c80'
+START_TIMEOUT = 60
+STOP_TIMEOUT = 20
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def script(name):
+    """Path of a console script of the running interpreter's venv."""
+    return os.path.join(BIN_DIR, name)
+
+
+def clean_env(**extra):
+    """os.environ without OS_* (no cloud of the caller leaks in)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env.update(extra)
+    return env
+
+
+class _ServerDatabase(object):
+    """A database of its own on ``DEPLOYSVC_TEST_DB_URL``'s server."""
+
+    def __init__(self, admin_url, name):
+        self.admin_url = admin_url
+        self.name = name
+        self.url = sqlalchemy.engine.make_url(admin_url).set(
+            database=name).render_as_string(hide_password=False)
+
+    def _execute(self, statement):
+        engine = sqlalchemy.create_engine(self.admin_url)
+        try:
+            with engine.connect().execution_options(
+                    isolation_level='AUTOCOMMIT') as connection:
+                connection.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+
+    def create(self):
+        self._execute('DROP DATABASE IF EXISTS %s' % self.name)
+        self._execute('CREATE DATABASE %s' % self.name)
+
+    def drop(self):
+        self._execute('DROP DATABASE IF EXISTS %s' % self.name)
+
+
+class ServerFixture(fixtures.Fixture):
+    """``deploysvc-api --config-file <tmp>/deploysvc.conf`` on a free port.
+
+    Attributes once set up: ``port``, ``url`` (``http://127.0.0.1:PORT``),
+    ``endpoint`` (``url/v1/<project>``), ``conf_file``, ``db_url``,
+    ``state_path``, ``process`` (the gunicorn master, a process group
+    leader) and ``log_path``.
+    """
+
+    def __init__(self, workers=2, project_id=PROJECT, extra_conf=''):
+        super().__init__()
+        self.workers = workers
+        self.project_id = project_id
+        self.extra_conf = extra_conf
+        self.process = None
+        self._log_text = None
+
+    def _setUp(self):
+        self.state_path = self.useFixture(fixtures.TempDir()).path
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.endpoint = '%s/v1/%s' % (self.url, self.project_id)
+        self.log_path = os.path.join(self.state_path, 'deploysvc-api.log')
+        self.db_url = self._database()
+        self.conf_file = os.path.join(self.state_path, 'deploysvc.conf')
+        with open(self.conf_file, 'w') as f:
+            f.write(self.config_text())
+        self.addDetail('deploysvc-api-log', self.log_content())
+        self._start()
+
+    def _database(self):
+        admin_url = os.environ.get('DEPLOYSVC_TEST_DB_URL')
+        if not admin_url:
+            return 'sqlite:///%s' % os.path.join(self.state_path,
+                                                 'x.sqlite')
+        database = _ServerDatabase(
+            admin_url, 'deploysvc_f%d_%d' % (os.getpid(), self.port))
+        database.create()
+        self.addCleanup(database.drop)
+        return database.url
+
+    def config_text(self):
+        return ('[DEFAULT]\n'
+                'auth_strategy = noauth\n'
+                'state_path = %(state)s\n'
+                '[api]\n'
+                'host = 127.0.0.1\n'
+                'port = %(port)d\n'
+                'workers = %(workers)d\n'
+                'sync_db_on_startup = true\n'
+                '[database]\n'
+                'connection = %(db)s\n'
+                '%(extra)s\n' % {'state': self.state_path, 'port': self.port,
+                                 'workers': self.workers, 'db': self.db_url,
+                                 'extra': self.extra_conf})
+
+    def _start(self):
+        with open(self.log_path, 'wb') as log:
+            self.process = subprocess.Popen(
+                [script('deploysvc-api'), '--config-file', self.conf_file],
+                stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, cwd=self.state_path,
+                env=clean_env(HOME=self.state_path),
+                start_new_session=True)
+        # Registered before waiting: a server that never answers is stopped.
+        self.addCleanup(self._stop)
+        self._wait_until_up()
+
+    def _wait_until_up(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    'deploysvc-api exited with %s before answering:\n%s'
+                    % (self.process.returncode, self.log()))
+            try:
+                status, _ = self.request('GET', '/', timeout=2)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        'deploysvc-api did not answer on %s within %d s:\n'
+                        '%s' % (self.url, START_TIMEOUT, self.log()))
+                time.sleep(0.1)
+            else:
+                if status != 300:
+                    raise RuntimeError('GET / answered %s:\n%s'
+                                       % (status, self.log()))
+                return
+
+    def _stop(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
+        else:
+            # Workers left behind by a master that died first.
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        # The temporary directory goes next: keep the log in memory.
+        self._log_text = self.log()
+
+    def log(self):
+        """Everything the server wrote so far."""
+        if self._log_text is not None:
+            return self._log_text
+        try:
+            with open(self.log_path, 'rb') as f:
+                return f.read().decode('utf-8', 'replace')
+        except FileNotFoundError:
+            return ''
+
+    def log_content(self):
+        """A testtools detail read when a result is reported."""
+        return content.Content(content.UTF8_TEXT,
+                               lambda: [self.log().encode('utf-8')])
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        """One plain HTTP request: (status, body bytes)."""
+        connection = http.client.HTTPConnection('127.0.0.1', self.port,
+                                                timeout=timeout)
+        try:
+            connection.request(method, path, body=body,
+                               headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+
+class FunctionalTestCase(testtools.TestCase):
+    """One ``deploysvc-api`` per test class, shared by its tests.
+
+    stestr may split a class over several workers; each worker process
+    then starts its own server, on its own port.
+    """
+
+    server = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = ServerFixture()
+        cls.server.setUp()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanUp()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(
+            int(os.environ.get('OS_TEST_TIMEOUT', 160)), gentle=True))
+        self.addOnException(self._attach_server_log)
+
+    def _attach_server_log(self, exc_info):
+        self.addDetail('deploysvc-api-log', self.server.log_content())
