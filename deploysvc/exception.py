@@ -93,3 +93,8 @@ class Conflict(DeploySvcException):
 class InvalidRestrictedAction(Conflict):
     msg_fmt = ("Software config with id %(config_id)s can not be deleted as "
                "it is referenced.")
+
+
+class AgentNotFound(NotFound):
+    msg_fmt = "No agent URL for server %(server_id)s"
+    error_type = 'NotFound'

@@ -27,12 +27,16 @@ def reset():
 
 
 def get_enforcer():
-    """Entry point of the oslopolicy-* command line tools."""
-    conf = cfg.ConfigOpts()
-    conf([], project='deploysvc')
-    enforcer = oslo_policy.Enforcer(conf)
-    enforcer.register_defaults(policies.list_rules())
-    return enforcer
+    """Entry point of the oslopolicy-* command line tools.
+
+    The tools parse their own command line (``--config-file``...) into
+    ``cfg.CONF`` before they call this, so the enforcer must use that object
+    (and ``oslopolicy-validator`` reads the policy file name from it); the
+    command line is parsed here only when nobody has done it yet.
+    """
+    if 'config_file' not in cfg.CONF:
+        cfg.CONF([], project='deploysvc')
+    return init(cfg.CONF)
 
 
 def authorize(context, action, target):

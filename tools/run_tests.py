@@ -49,8 +49,8 @@ class Tally(object):
         self.rows.append((name, passed, failed, skipped, seconds))
 
     def report(self):
-        print('\n%-34s %7s %7s %7s %8s' % ('suite', 'passed', 'failed',
-                                          'skipped', 'seconds'))
+        header = ('suite', 'passed', 'failed', 'skipped', 'seconds')
+        print('\n%-34s %7s %7s %7s %8s' % header)
         for name, passed, failed, skipped, seconds in self.rows:
             print('%-34s %7d %7d %7d %8.1f' % (name, passed, failed,
                                                skipped, seconds))

@@ -15,6 +15,9 @@ class ContextHook(pecan.hooks.PecanHook):
     """Build the RequestContext before routing (the tenant check needs it)."""
 
     def on_route(self, state):
+        # Every answer is JSON whatever the client accepts (Heat ignores
+        # Accept): keep Pecan's content negotiation from answering 406.
+        state.request.environ.pop('HTTP_ACCEPT', None)
         state.request.context = context.RequestContext.from_environ(
             state.request.environ)
 
@@ -35,4 +38,12 @@ class ErrorHook(pecan.hooks.PecanHook):
             return faults.error_response(exc.status_int,
                                          type(exc).__name__, message,
                                          headers=headers)
+        if (getattr(state, 'arguments', None) is None
+                and isinstance(exc, (ValueError, RecursionError))):
+            # Pecan decodes the body (JSON or form) to match controller
+            # arguments before any controller runs: a body it cannot
+            # decode is the client's error, not ours.
+            return faults.error_response(
+                400, 'HTTPBadRequest',
+                'The request body could not be decoded: %s' % exc)
         return faults.internal_error(exc)

@@ -1,5 +1,7 @@
 """Request body and query validation with clear messages naming the field."""
 
+import math
+
 import jsonschema
 from oslo_serialization import jsonutils
 
@@ -28,9 +30,22 @@ def parse_body(request):
         raise exception.BadRequest(
             message='The request body must be a JSON object.')
     try:
-        return jsonutils.loads(raw)
+        return jsonutils.loads(raw, parse_constant=_no_constant,
+                               parse_float=_finite_float)
     except ValueError as e:
         raise exception.BadRequest(message=str(e))
+
+
+def _no_constant(name):
+    """NaN and Infinity are not JSON (and could not be sent back)."""
+    raise ValueError('%s is not a valid JSON value' % name)
+
+
+def _finite_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError('Number %s is too large' % text)
+    return value
 
 
 def _field(error):

@@ -54,3 +54,27 @@ def deployment(row, admin=False):
     if admin:
         result['project'] = row.project_id
     return result
+
+
+def server_agent(row, metadata_url):
+    return {
+        'server_id': row.server_id,
+        'metadata_url': metadata_url,
+        'created_at': _time(row.created_at),
+    }
+
+
+def event(row):
+    """An entry of a deployment's history."""
+    return {
+        'id': row.id,
+        'deployment_id': row.deployment_id,
+        'time': _time(row.created_at),
+        'source': row.source,
+        'actor': row.actor,
+        'status_from': row.status_from,
+        'status_to': row.status_to,
+        'applied': row.applied,
+        'reason': row.reason,
+        'details': row.details,
+    }

@@ -46,7 +46,9 @@ def _post_fork(server, worker):
 
 def main(argv=None):
     app.prepare_service(sys.argv[1:] if argv is None else argv)
-    if not CONF.config_file:
+    # Files in a --config-dir (or a default deploysvc.conf.d) count as
+    # configuration too: only a bare start gets the self-contained defaults.
+    if not CONF.config_file and not CONF.config_dir:
         LOG.warning('No configuration file found: serving the SQLite '
                     'database %s and creating its schema.',
                     CONF.database.connection)

@@ -14,13 +14,17 @@ opts = [
     cfg.PortOpt('port',
                 default=8019,
                 help='TCP port deploysvc-api listens on. 8019 is not used '
-                     'by any other OpenStack service by default.'),
+                     'by any other OpenStack service by default; change it '
+                     'only if another service on the host already uses '
+                     'it. Ignored by other WSGI servers.'),
     cfg.IntOpt('workers',
                min=1,
                help='Number of API worker processes started by '
                     'deploysvc-api. Defaults to the number of CPUs. Ignored '
                     'when the application is served by uwsgi, gunicorn or '
-                    'mod_wsgi through deploysvc.wsgi.api.'),
+                    'mod_wsgi through deploysvc.wsgi.api. Lower it on '
+                    'hosts shared with other services; each worker holds '
+                    'its own database connection pool.'),
     cfg.StrOpt('api_paste_config',
                default='api-paste.ini',
                help='Paste deploy configuration holding the middleware '
@@ -34,6 +38,14 @@ opts = [
                help='Largest page returned by a list call. A larger '
                     '"limit", or none, is capped to this value. Raise it '
                     'only if clients rely on unpaged lists of more items.'),
+    cfg.URIOpt('public_endpoint',
+               schemes=['http', 'https'],
+               help='Base URL of this API as in-instance agents reach it, '
+                    'e.g. https://deploy.example.com. It prefixes the '
+                    'metadata and signal URLs handed to servers. When unset '
+                    'the URL of the incoming request is used, which is '
+                    'right unless agents reach the service through another '
+                    'name or proxy than the caller of the API.'),
     cfg.BoolOpt('sync_db_on_startup',
                 default=False,
                 help='Create or upgrade the database schema when '
@@ -46,7 +58,11 @@ opts = [
                default=60,
                min=1,
                help='Seconds a worker of deploysvc-api may spend on one '
-                    'request before it is restarted.'),
+                    'request before it is restarted. Raise it only if '
+                    'large lists or a slow database make legitimate '
+                    'requests take longer; ignored when another WSGI '
+                    'server (uwsgi, gunicorn) serves deploysvc.wsgi.api, '
+                    'whose own timeout then applies.'),
 ]
 
 

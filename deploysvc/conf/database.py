@@ -3,11 +3,11 @@
 from oslo_db import options as db_options
 
 # ``$state_path`` is interpolated by oslo.config when the option is read.
-_DEFAULT_CONNECTION = 'sqlite:///$state_path/deploysvc.sqlite'
+DEFAULT_CONNECTION = 'sqlite:///$state_path/deploysvc.sqlite'
 
 
 def register_opts(conf):
-    db_options.set_defaults(conf, connection=_DEFAULT_CONNECTION)
+    db_options.set_defaults(conf, connection=DEFAULT_CONNECTION)
 
 
 def list_opts():

@@ -15,7 +15,9 @@ opts = [
                          'project). For development and tests only; '
                          'policy is still enforced.')],
                help='How API requests are authenticated. Selects the '
-                    'paste pipeline "deploysvc-<auth_strategy>".'),
+                    'paste pipeline "deploysvc-<auth_strategy>". Keep '
+                    'keystone in production; "deploysvc-status upgrade '
+                    'check" reports noauth as a failure.'),
     cfg.IntOpt('max_json_body_size',
                default=1048576,
                min=1,
@@ -29,14 +31,20 @@ opts = [
                help='Maximum number of software configs a project may '
                     'own; -1 means unlimited. Administrators are exempt. '
                     'The limit is enforced atomically, also under '
-                    'concurrent creates.'),
+                    'concurrent creates. Raise it for projects that '
+                    'legitimately keep more (e.g. large TripleO-style '
+                    'deployments); lower it to protect the database from '
+                    'runaway clients.'),
     cfg.IntOpt('max_software_deployments_per_tenant',
                default=4096,
                min=-1,
                help='Maximum number of software deployments a project may '
                     'own; -1 means unlimited. Administrators are exempt. '
                     'The limit is enforced atomically, also under '
-                    'concurrent creates.'),
+                    'concurrent creates. Raise it for projects that '
+                    'legitimately keep more (e.g. large TripleO-style '
+                    'deployments); lower it to protect the database from '
+                    'runaway clients.'),
     cfg.StrOpt('state_path',
                default=os.path.join(os.path.expanduser('~'), '.local',
                                     'state', 'deploysvc'),

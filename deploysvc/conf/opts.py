@@ -1,10 +1,12 @@
 """Entry points for the oslo.config generator."""
 
 from oslo_config import cfg
+from oslo_db import options as db_options
 from oslo_middleware import cors
 from oslo_policy import opts as policy_opts
 
 from deploysvc.conf import api
+from deploysvc.conf import database
 from deploysvc.conf import default
 
 _MODULES = (api, default)
@@ -29,3 +31,6 @@ def set_lib_defaults():
                         'X-Service-Token', 'X-OpenStack-Request-ID'],
         allow_methods=['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS'])
     policy_opts.set_defaults(cfg.CONF, policy_file='policy.yaml')
+    # On the option objects, so the sample config shows it too.
+    cfg.set_defaults(db_options.database_opts,
+                     connection=database.DEFAULT_CONNECTION)

@@ -4,8 +4,16 @@ Transactions belong to the context (oslo.db enginefacade): functions
 decorated ``@reader``/``@writer`` join the caller's transaction when there is
 one.  Driver errors never leave this module; they become
 ``deploysvc.exception`` errors.
+
+The first statement of every writer transaction is a write (an UPDATE or
+DELETE).  On SQLite a transaction that has read first holds a SHARED lock
+and fails at once with "database is locked" when it later needs to write
+while another transaction writes; one that writes first simply waits for
+the lock.  On the other databases the same order takes the row locks
+early, so concurrent writers serialize instead of deadlocking.
 """
 
+import datetime
 import operator
 
 from oslo_db import api as oslo_db_api
@@ -25,6 +33,9 @@ _CONFIGURED = False
 
 # Bulk UPDATEs here never need to refresh objects already in the session.
 _NO_SYNC = {'synchronize_session': False}
+
+# The smallest step of the stored timestamps (microseconds everywhere).
+_TICK = datetime.timedelta(microseconds=1)
 
 CONFIGS = 'software_configs'
 DEPLOYMENTS = 'software_deployments'
@@ -49,10 +60,52 @@ def dispose_engine():
         get_engine().dispose()
 
 
+# status_reason is cut to this many characters (MEDIUMTEXT on MySQL).
+MAX_REASON = 65535
+
+
 # -- helpers ---------------------------------------------------------------
 
 def _now():
     return timeutils.utcnow()
+
+
+now = _now
+
+
+def next_update_time(row):
+    """Now, but always later than the row's previous update."""
+    now = _now()
+    if row.updated_at is not None and row.updated_at >= now:
+        now = row.updated_at + _TICK
+    return now
+
+
+def new_id():
+    return uuidutils.generate_uuid()
+
+
+def bump_server(context, project_id, server_id):
+    """Mark a server's agent metadata as changed (caller's transaction).
+
+    ``project_id``/``server_id`` may be scalar subqueries.  A server without
+    an agent credential has no row, and nothing happens.
+    """
+    agent = models.AgentServer
+    context.session.execute(
+        sa.update(agent).where(agent.project_id == project_id,
+                               agent.server_id == server_id)
+        .values(revision=agent.revision + 1, changed_at=_now()),
+        execution_options=_NO_SYNC)
+
+
+def record_event(context, deployment_id, source, status_from, status_to,
+                 applied, reason=None, details=None):
+    """Add an entry to a deployment's history (caller's transaction)."""
+    context.session.add(models.DeploymentEvent(
+        deployment_id=deployment_id, created_at=_now(), source=source,
+        actor=context.user_id, status_from=status_from, status_to=status_to,
+        applied=applied, reason=reason, details=details))
 
 
 def _reserve(context, resource, limit):
@@ -89,10 +142,12 @@ def _reserve(context, resource, limit):
 
 def _quota_error(resource, limit):
     noun = resource.replace('_', ' ')
+    reason = ('You have reached the maximum %s per tenant, %d. Please '
+              'delete some %s.' % (noun, limit, noun.split(' ')[-1]))
+    # The keyword "message" of the exception is the whole message, so the
+    # class's "Request limit exceeded: " prefix is applied here.
     return exception.RequestLimitExceeded(
-        message='You have reached the maximum %s per tenant, %d. Please '
-                'delete some %s.' % (noun, limit,
-                                     noun.split(' ')[-1]))
+        exception.RequestLimitExceeded.msg_fmt % {'message': reason})
 
 
 def _release(context, project_id, resource):
@@ -161,6 +216,11 @@ def config_list(context, limit, marker=None, all_projects=False):
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 @context_manager.writer
 def config_delete(context, config_id):
+    sc = models.SoftwareConfig
+    # Write first (see the module docstring): release the owner's quota,
+    # the rollback restores it when the config cannot be deleted.
+    _release(context, _config_visible(context, sa.select(sc.project_id).where(
+        sc.id == config_id)).scalar_subquery(), CONFIGS)
     row = config_get(context, config_id)
     sd = models.SoftwareDeployment
     in_use = context.session.execute(
@@ -173,7 +233,6 @@ def config_delete(context, config_id):
     except db_exc.DBReferenceError:
         # A deployment referencing it was committed meanwhile.
         raise exception.InvalidRestrictedAction(config_id=config_id)
-    _release(context, row.project_id, CONFIGS)
 
 
 # -- software deployments ---------------------------------------------------
@@ -205,8 +264,8 @@ def _get_deployment(context, deployment_id):
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 @context_manager.writer
 def deployment_create(context, values, limit=-1):
-    config = config_get(context, values['config_id'])
     _reserve(context, DEPLOYMENTS, limit)
+    config = config_get(context, values['config_id'])
     row = models.SoftwareDeployment(id=uuidutils.generate_uuid(),
                                     project_id=context.project_id,
                                     created_at=_now(), **values)
@@ -217,6 +276,10 @@ def deployment_create(context, values, limit=-1):
     except db_exc.DBReferenceError:
         # The config was deleted by a concurrent transaction.
         raise exception.ConfigNotFound(config_id=values['config_id'])
+    bump_server(context, row.project_id, row.server_id)
+    if row.status is not None:
+        record_event(context, row.id, 'api', None, row.status, True,
+                     row.status_reason)
     return row
 
 
@@ -228,7 +291,11 @@ def deployment_get(context, deployment_id):
 @context_manager.reader
 def deployment_list(context, filters=None, limit=None, marker=None,
                     sort_key='created_at', sort_dir='asc'):
-    """Visible deployments, oldest first by default, with keyset paging."""
+    """Visible deployments, oldest first by default, with keyset paging.
+
+    ``filters`` maps column names to required values; ``sort_key`` is one of
+    ``SORT_KEYS``; an unknown or invisible ``marker`` is a BadRequest.
+    """
     sd = models.SoftwareDeployment
     query = _deployment_query(context)
     for key, value in (filters or {}).items():
@@ -241,18 +308,45 @@ def deployment_list(context, filters=None, limit=None, marker=None,
         if marker_row is None:
             raise exception.BadRequest(
                 message='Invalid marker: deployment %s not found.' % marker)
-    keys = [_SORT_KEYS[sort_key]]
-    if keys[0] == 'updated_at':
-        sort_dirs = [sort_dir + ('-nullsfirst' if sort_dir == 'asc'
-                                 else '-nullslast')]
-    else:
-        sort_dirs = [sort_dir]
-    if keys[0] != 'id':
-        keys.append('id')
-        sort_dirs.append(sort_dir)
-    query = db_utils.paginate_query(query, sd, limit, keys,
-                                    marker=marker_row, sort_dirs=sort_dirs)
+    query = _keyset_page(query, sd, _SORT_KEYS[sort_key], sort_dir == 'desc',
+                         marker_row)
+    if limit is not None:
+        query = query.limit(limit)
     return context.session.execute(query).scalars().all()
+
+
+def _keyset_page(query, model, key, descending, marker=None):
+    """Order by ``key`` then ``id``; only rows after ``marker``.
+
+    NULL is the smallest value on every database (first ascending, last
+    descending), and a marker whose key is NULL pages correctly, which
+    oslo.db's paginate_query does not do.
+    """
+    column = getattr(model, key)
+    order = sa.desc if descending else sa.asc
+    nullable = key != 'id' and model.__table__.c[key].nullable
+    if nullable:
+        query = query.order_by(order(column.is_not(None)))
+    if key != 'id':
+        query = query.order_by(order(column))
+    query = query.order_by(order(model.id))
+    if marker is None:
+        return query
+    after_id = (model.id < marker.id) if descending else (model.id > marker.id)
+    if key == 'id':
+        return query.where(after_id)
+    value = getattr(marker, key)
+    if value is None:
+        same = sa.and_(column.is_(None), after_id)
+        return query.where(same if descending
+                           else sa.or_(same, column.is_not(None)))
+    tie = sa.and_(column == value, after_id)
+    if descending:
+        criteria = [column < value, tie]
+        if nullable:
+            criteria.append(column.is_(None))
+        return query.where(sa.or_(*criteria))
+    return query.where(sa.or_(column > value, tie))
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
@@ -260,26 +354,34 @@ def deployment_list(context, filters=None, limit=None, marker=None,
 def deployment_update(context, deployment_id, values):
     """Apply ``values``; concurrent updates of one deployment serialize.
 
-    The first statement is the UPDATE of ``updated_at``: it takes the row's
+    The first statement is a no-op UPDATE of the row: it takes the row's
     write lock (on every database, SQLite included) before anything is read,
     so no read-modify-write can interleave and nothing is lost.
+    ``updated_at`` is chosen under that lock: now, but always later than the
+    previous value, so every update gets a distinct, increasing time even
+    when clocks of API nodes differ.
     """
     sd = models.SoftwareDeployment
-    now = _now()
-    query = _deployment_visible(
-        context, sa.update(sd).where(sd.id == deployment_id))
     locked = context.session.execute(
-        query.values(updated_at=sa.case(
-            (sd.updated_at > now, sd.updated_at), else_=now)),
+        _deployment_visible(context, sa.update(sd).where(
+            sd.id == deployment_id)).values(updated_at=sd.updated_at),
         execution_options=_NO_SYNC)
     if locked.rowcount != 1:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
     row = _get_deployment(context, deployment_id)
+    served = (row.config_id, row.input_values, row.action)
+    status_from = row.status
     if values.get('config_id') not in (None, row.config_id):
         row.config = config_get(context, values['config_id'])
     for key, value in values.items():
         if key != 'config_id':
             setattr(row, key, value)
+    if served != (row.config.id, row.input_values, row.action):
+        bump_server(context, row.project_id, row.server_id)
+    if 'status' in values:
+        record_event(context, row.id, 'api', status_from, row.status, True,
+                     row.status_reason)
+    row.updated_at = next_update_time(row)
     try:
         context.session.flush()
     except db_exc.DBReferenceError:
@@ -290,10 +392,19 @@ def deployment_update(context, deployment_id, values):
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 @context_manager.writer
 def deployment_delete(context, deployment_id):
-    row = _get_deployment(context, deployment_id)
-    context.session.delete(row)
-    context.session.flush()
-    _release(context, row.project_id, DEPLOYMENTS)
+    sd = models.SoftwareDeployment
+    # Write first (see the module docstring): release the owner's quota,
+    # then delete; the rollback restores the quota when nothing matched.
+    owner = _deployment_visible(context, sa.select(sd.project_id).where(
+        sd.id == deployment_id)).scalar_subquery()
+    _release(context, owner, DEPLOYMENTS)
+    bump_server(context, owner, sa.select(sd.server_id).where(
+        sd.id == deployment_id).scalar_subquery())
+    deleted = context.session.execute(
+        _deployment_visible(context, sa.delete(sd).where(
+            sd.id == deployment_id)), execution_options=_NO_SYNC)
+    if deleted.rowcount != 1:
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
 
 
 @context_manager.reader

@@ -99,3 +99,53 @@ class QuotaUsage(Base):
     project_id = sa.Column(sa.String(64), primary_key=True)
     resource = sa.Column(sa.String(32), primary_key=True)
     in_use = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+class AgentServer(Base):
+    """A server's agent credential: the secret behind its capability URLs.
+
+    One per (project, server).  ``revision`` and ``changed_at`` move
+    whenever the metadata document of that server changes, so a poll can be
+    answered 304 from this row alone.
+    """
+
+    __tablename__ = 'agent_server'
+    __table_args__ = (
+        sa.UniqueConstraint('credential_id',
+                            name='uniq_agent_server0credential_id'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    project_id = sa.Column(sa.String(64), primary_key=True)
+    server_id = sa.Column(sa.String(36), primary_key=True)
+    credential_id = sa.Column(sa.String(36), nullable=False)
+    secret = sa.Column(sa.String(64), nullable=False)
+    revision = sa.Column(sa.Integer, nullable=False)
+    created_at = sa.Column(_timestamp(), nullable=False)
+    changed_at = sa.Column(_timestamp(), nullable=False)
+
+
+class DeploymentEvent(Base):
+    """One entry of a deployment's history: a signal, or a status change."""
+
+    __tablename__ = 'deployment_event'
+    __table_args__ = (
+        sa.Index('ix_deployment_event_deployment', 'deployment_id', 'id'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    deployment_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey('software_deployment.id', ondelete='CASCADE',
+                      name='fk_deployment_event_deployment_id'),
+        nullable=False)
+    created_at = sa.Column(_timestamp(), nullable=False)
+    source = sa.Column(sa.String(32), nullable=False)
+    actor = sa.Column(sa.String(255), nullable=True)
+    status_from = sa.Column(sa.String(255), nullable=True)
+    status_to = sa.Column(sa.String(255), nullable=True)
+    applied = sa.Column(sa.Boolean, nullable=False)
+    reason = sa.Column(
+        sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
+    details = sa.Column(_json(), nullable=True)

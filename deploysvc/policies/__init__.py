@@ -3,6 +3,7 @@
 import itertools
 
 from deploysvc.policies import base
+from deploysvc.policies import server_agents
 from deploysvc.policies import software_configs
 from deploysvc.policies import software_deployments
 
@@ -12,4 +13,5 @@ def list_rules():
         base.list_rules(),
         software_configs.list_rules(),
         software_deployments.list_rules(),
+        server_agents.list_rules(),
     ))

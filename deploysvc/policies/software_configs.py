@@ -52,7 +52,7 @@ rules = [
         operations=[{'path': _ITEM, 'method': 'DELETE'}]),
     policy.DocumentedRuleDefault(
         name=VALIDATE,
-        check_str=base.PROJECT_READER,
+        check_str=base.PROJECT_MEMBER,
         scope_types=['project'],
         description='Validate a template made only of '
                     'OS::Heat::SoftwareConfig resources (the first call of '

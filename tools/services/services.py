@@ -3,11 +3,12 @@
 
 Stdlib only; run with the system ``python3`` (3.10+) as root on Debian 12.
 
-    python3 tools/services/services.py start [--only pg,mysql,keystone] [--dir DIR]
+    python3 tools/services/services.py start [--only pg,mysql,keystone]
+                                             [--dir DIR]
     python3 tools/services/services.py status [--dir DIR]
     python3 tools/services/services.py stop [--dir DIR] [--purge]
     python3 tools/services/services.py register-endpoint URL [--dir DIR]
-    python3 tools/services/services.py env [--dir DIR]      # print env.sh again
+    python3 tools/services/services.py env [--dir DIR]   # print env.sh
 
 Services (all on 127.0.0.1 only, ports chosen at run time):
 
@@ -22,6 +23,21 @@ Services (all on 127.0.0.1 only, ports chosen at run time):
 prints the env.sh text on stdout; progress goes to stderr.  Services that an
 earlier ``start`` on the same DIR left running are reused.  Data directories
 survive ``stop`` (so a restart is fast); ``stop --purge`` removes them.
+
+Environment written (see ``keystone_env`` etc. for the full list):
+DEPLOYSVC_TEST_SERVICES_DIR, DEPLOYSVC_TEST_SERVICES (running ones),
+DEPLOYSVC_TEST_PG_{URL,HOST,PORT,USER,PASSWORD,DATABASE,SOCKET_DIR},
+DEPLOYSVC_TEST_MYSQL_{URL,HOST,PORT,USER,PASSWORD,DATABASE,SOCKET},
+DEPLOYSVC_TEST_KEYSTONE_{URL,ROOT_URL,REGION,STACK_DOMAIN,STACK_DOMAIN_ID,
+ORCHESTRATION_SERVICE_ID,ORCHESTRATION_SERVICE_NAME,CONFIG_FILE},
+DEPLOYSVC_TEST_KEYSTONE_ROLE_<ROLE>_ID and, for each identity ADMIN, SERVICE,
+DEMO_MEMBER, DEMO_READER, ALT_MEMBER, STACK_AGENT, STACK_DOMAIN_ADMIN:
+DEPLOYSVC_TEST_KEYSTONE_<IDENT>_{USER,USER_ID,PASSWORD,USER_DOMAIN,
+USER_DOMAIN_ID} plus _{PROJECT,PROJECT_ID,PROJECT_DOMAIN,PROJECT_DOMAIN_ID}
+(project-scoped identities) or _{DOMAIN,DOMAIN_ID} (STACK_DOMAIN_ADMIN).
+
+Knobs: DEPLOYSVC_SERVICES_DIR (default DIR), DEPLOYSVC_KEYSTONE_VENV (share
+one keystone venv between several DIRs), DEPLOYSVC_KEYSTONE_PIP_SPEC.
 
 The module is importable (``import services`` starts nothing) and offers
 ``start_services()``, ``stop_services()``, ``status()``, ``load_env()``,
@@ -135,8 +151,6 @@ class Layout:
         self.env_sh = os.path.join(d, 'env.sh')
         self.env_json = os.path.join(d, 'env.json')
         self.lock = os.path.join(d, '.lock')
-        self.pg = os.path.join(d, 'pg')
-        self.pg_data = os.path.join(self.pg, 'data')
         self.mysql = os.path.join(d, 'mysql')
         self.mysql_data = os.path.join(self.mysql, 'data')
         self.ks = os.path.join(d, 'keystone')
@@ -148,8 +162,22 @@ class Layout:
             short = '/tmp/deploysvc-sock-' + hashlib.sha1(
                 d.encode()).hexdigest()[:12]
         self.sockdir = short
-        self.pg_sockdir = os.path.join(short, 'pg')
         self.mysql_sock = os.path.join(short, 'mysql.sock')
+        # postgres runs as the postgres user: when it cannot enter DIR its
+        # data lives elsewhere (decided by start, remembered in state.json)
+        base = read_json(self.state, {}).get('pg', {}).get('base')
+        self.set_pg_base(base or os.path.join(d, 'pg'))
+
+    def set_pg_base(self, base):
+        self.pg = base
+        self.pg_data = os.path.join(base, 'data')
+        self.pg_sockdir = os.path.join(base, 'sock')
+        if len(self.pg_sockdir) > 80:
+            self.pg_sockdir = os.path.join(self.sockdir, 'pg')
+
+    def pg_alt_base(self):
+        return '/var/tmp/deploysvc-pg-' + hashlib.sha1(
+            self.dir.encode()).hexdigest()[:12]
 
     def pidfile(self, svc):
         return os.path.join(self.run, svc + '.pid')
@@ -268,8 +296,8 @@ def write_pid(lay, svc, pid):
 
 
 def port_free(port):
-    for fam, addr in ((socket.AF_INET, '127.0.0.1'), (socket.AF_INET, '0.0.0.0')):
-        s = socket.socket(fam, socket.SOCK_STREAM)
+    for addr in ('127.0.0.1', '0.0.0.0'):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((addr, port))
@@ -287,7 +315,8 @@ _ports_taken = set()
 def pick_port(preferred=None):
     """A free TCP port on 127.0.0.1, below the ephemeral range if possible."""
     with _port_lock:
-        if preferred and preferred not in _ports_taken and port_free(preferred):
+        if preferred and preferred not in _ports_taken and \
+                port_free(preferred):
             _ports_taken.add(preferred)
             return preferred
         rnd = random.SystemRandom()
@@ -357,10 +386,12 @@ def wait_until(pred, proc, timeout, what, logs):
 
 
 def kill_service(lay, svc, pid=None, timeout=30):
-    """Stop one service by its PID; also waits for (and if need be kills)
-    the processes it had started (postgres children call setsid(), so they
-    are found by parent link before the signal, gunicorn workers by
-    process group)."""
+    """Stop one service by its PID.
+
+    Also waits for (and if need be kills) the processes it had started:
+    postgres children call setsid(), so they are found by parent link
+    before the signal, gunicorn workers by process group.
+    """
     pid = pid or read_pid(lay, svc)
     if not pid:
         return False
@@ -379,8 +410,8 @@ def kill_service(lay, svc, pid=None, timeout=30):
             _reap(pid)
             time.sleep(0.05)
         if _alive(pid):
-            log('%s: pid %d did not exit after %ss, SIGKILL' % (svc, pid,
-                                                               timeout))
+            log('%s: pid %d did not exit after %ss, SIGKILL' % (
+                svc, pid, timeout))
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             while _alive(pid):
@@ -540,19 +571,22 @@ def start_pg(lay, st, apt):
     pw = _ensure_system_user('postgres', '/var/lib/postgresql')
     uid, gid = pw.pw_uid, pw.pw_gid
     as_pg = dict(user=uid, group=gid, extra_groups=[],
-                 env=dict(os.environ, HOME=pw.pw_dir or '/tmp', USER='postgres',
-                          LOGNAME='postgres', LC_ALL='C.UTF-8'))
+                 env=dict(os.environ, HOME=pw.pw_dir or '/tmp',
+                          USER='postgres', LOGNAME='postgres',
+                          LC_ALL='C.UTF-8'))
     pglog = lay.logfile('postgres.log')
-    # the postgres user must be able to reach DIR
-    r = subprocess.run(['test', '-x', lay.dir], user=uid, group=gid,
-                       extra_groups=[])
-    if r.returncode != 0:
-        raise ServiceError('pg: the postgres user cannot enter %s (a parent '
-                           'directory is not world-searchable); use --dir '
-                           'somewhere else, e.g. under /tmp' % lay.dir)
+    cfg = st.setdefault('pg', {})
+    # the postgres user must be able to reach its data and socket dirs
+    if not cfg.get('base'):
+        r = subprocess.run(['test', '-x', lay.dir], user=uid, group=gid,
+                           extra_groups=[])
+        if r.returncode != 0:
+            lay.set_pg_base(lay.pg_alt_base())
+            cfg['base'] = lay.pg
+            log('pg: the postgres user cannot enter %s; data goes to %s' % (
+                lay.dir, lay.pg))
     os.makedirs(lay.pg, exist_ok=True)
     os.chown(lay.pg, uid, gid)
-    cfg = st.setdefault('pg', {})
     cfg.setdefault('user', DB_USER)
     cfg.setdefault('password', base64.b32encode(os.urandom(15)).decode()
                    .lower())
@@ -620,8 +654,9 @@ SELECT 'CREATE DATABASE "%(d)s" OWNER "%(u)s"'
 
 def pg_env(lay, cfg):
     return {
-        ENV_PREFIX + 'PG_URL': 'postgresql+psycopg2://%s:%s@127.0.0.1:%d/%s' % (
-            cfg['user'], cfg['password'], cfg['port'], cfg['database']),
+        ENV_PREFIX + 'PG_URL':
+            'postgresql+psycopg2://%s:%s@127.0.0.1:%d/%s' % (
+                cfg['user'], cfg['password'], cfg['port'], cfg['database']),
         ENV_PREFIX + 'PG_HOST': '127.0.0.1',
         ENV_PREFIX + 'PG_PORT': str(cfg['port']),
         ENV_PREFIX + 'PG_USER': cfg['user'],
@@ -777,6 +812,34 @@ from keystone.server import wsgi as _ks_wsgi  # noqa: E402
 application = _ks_wsgi.initialize_public_application()
 '''
 
+KS_INIT_MODULE = '''\
+"""keystone-manage db_sync + bootstrap in one interpreter (saves one slow
+keystone import).  Written by tools/services/services.py; exit code 3 means
+keystone's internals changed: run the two keystone-manage commands instead.
+"""
+import sys
+
+try:
+    from keystone.cmd import cli
+    from keystone.common.sql import upgrades
+    _bootstrap = cli.BootStrap.main.__func__
+    upgrades.offline_sync_database_to_version
+except (ImportError, AttributeError) as e:
+    print("combined db_sync+bootstrap unavailable: %s" % e)
+    sys.exit(3)
+
+
+@classmethod
+def _main(cls):
+    upgrades.offline_sync_database_to_version()
+    print("db_sync done", flush=True)
+    _bootstrap(cls)
+
+
+cli.BootStrap.main = _main
+cli.main(argv=["keystone-manage"] + sys.argv[1:])
+'''
+
 KEYSTONE_CONF = '''\
 # written by tools/services/services.py -- regenerated on every start
 [DEFAULT]
@@ -850,8 +913,9 @@ def ensure_keystone_venv(lay, apt):
     marker = os.path.join(venv, '.deploysvc-ok')
     with contextlib.suppress(OSError):
         os.unlink(marker)
-    if subprocess.run([os.path.join(venv, 'bin', 'python'), '-c',
-                       'import pip'], capture_output=True).returncode != 0:
+    vpy = os.path.join(venv, 'bin', 'python')
+    if not os.path.exists(vpy) or subprocess.run(
+            [vpy, '-c', 'import pip'], capture_output=True).returncode != 0:
         if os.path.exists(venv):
             shutil.rmtree(venv)
         log('keystone: creating venv %s' % venv)
@@ -913,9 +977,6 @@ def start_keystone(lay, st, apt):
         cfg.pop('ids', None)
         with contextlib.suppress(OSError):
             os.unlink(db)
-        log('keystone: db_sync')
-        run(manage + ['db_sync'], mlog)
-        log('keystone: db_sync done (%.1fs)' % (time.monotonic() - t0))
     env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=conf)
     env.pop('PYTHONPATH', None)
     cmd = [os.path.join(venv, 'bin', 'gunicorn'),
@@ -930,20 +991,34 @@ def start_keystone(lay, st, apt):
     write_pid(lay, 'keystone', proc.pid)
     try:
         if fresh:
-            # bootstrap runs while gunicorn is importing keystone
-            log('keystone: bootstrap')
-            run(manage + ['bootstrap',
-                          '--bootstrap-username', 'admin',
-                          '--bootstrap-password', pwds['ADMIN'],
-                          '--bootstrap-project-name', 'admin',
-                          '--bootstrap-role-name', 'admin',
-                          '--bootstrap-service-name', 'keystone',
-                          '--bootstrap-region-id', REGION,
-                          '--bootstrap-admin-url', url,
-                          '--bootstrap-public-url', url,
-                          '--bootstrap-internal-url', url], mlog)
+            # db_sync + bootstrap run while gunicorn is importing keystone
+            bootstrap = ['bootstrap',
+                         '--bootstrap-username', 'admin',
+                         '--bootstrap-password', pwds['ADMIN'],
+                         '--bootstrap-project-name', 'admin',
+                         '--bootstrap-role-name', 'admin',
+                         '--bootstrap-service-name', 'keystone',
+                         '--bootstrap-region-id', REGION,
+                         '--bootstrap-admin-url', url,
+                         '--bootstrap-public-url', url,
+                         '--bootstrap-internal-url', url]
+            init = os.path.join(lay.ks, 'keystone_init.py')
+            with open(init, 'w') as f:
+                f.write(KS_INIT_MODULE)
+            log('keystone: db_sync + bootstrap')
+            r = run([os.path.join(venv, 'bin', 'python'), init,
+                     '--config-file', conf] + bootstrap, mlog, check=False)
+            if r.returncode == 3:
+                log('keystone: db_sync (keystone-manage)')
+                run(manage + ['db_sync'], mlog)
+                log('keystone: bootstrap (keystone-manage)')
+                run(manage + bootstrap, mlog)
+            elif r.returncode != 0:
+                raise ServiceError('keystone: db_sync/bootstrap failed (exit '
+                                   '%d)' % r.returncode, [mlog])
             cfg['bootstrapped'] = True
-            log('keystone: bootstrap done (%.1fs)' % (time.monotonic() - t0))
+            log('keystone: db_sync + bootstrap done (%.1fs)' % (
+                time.monotonic() - t0))
 
         def ready():
             with urllib.request.urlopen(url, timeout=5) as r:
@@ -1130,6 +1205,7 @@ def keystone_env(lay, cfg):
     ids = cfg['ids']
     env = {
         KS + 'URL': url,
+        KS + 'ROOT_URL': 'http://127.0.0.1:%d' % cfg['port'],
         KS + 'REGION': REGION,
         KS + 'STACK_DOMAIN': 'heat_stack',
         KS + 'STACK_DOMAIN_ID': ids['domains']['heat_stack'],
@@ -1168,8 +1244,10 @@ def load_env(services_dir=None):
 
 
 def register_endpoint(url, services_dir=None, env=None, region=REGION):
-    """(Re)create the public/internal/admin endpoints of the 'deploysvc'
-    orchestration service so they point at ``url``.  Idempotent.
+    """Point the 'deploysvc' orchestration endpoints at ``url``.
+
+    (Re)creates the public/internal/admin endpoints in ``region``;
+    idempotent.
 
     Keystone URL and admin credentials come from ``env`` (a dict), else the
     process environment if it has DEPLOYSVC_TEST_KEYSTONE_URL, else
@@ -1266,8 +1344,10 @@ def parse_only(only):
 
 
 def start_services(services=None, services_dir=None):
-    """Start (or reuse) the services; returns the env dict.  Raises
-    ServiceError on failure (after printing log tails)."""
+    """Start (or reuse) the services; returns the env dict.
+
+    Raises ServiceError on failure (after printing log tails).
+    """
     services = list(services or ALL_SERVICES)
     lay = Layout(services_dir)
     if os.geteuid() != 0:

@@ -1,11 +1,19 @@
 """The root: Heat's version document, and the v1 API."""
 
+import re
+
 import pecan
 
+from deploysvc.api.controllers import agent
 from deploysvc.api.controllers import util
 from deploysvc.api.controllers import v1
 
 _V1 = v1.Controller()
+
+# Heat's version negotiation answers 300 for "/versions" and for any
+# "v<major>[.<minor>]" prefix other than v1/v1.0; anything else is routed
+# (and so, here, not found).
+_OTHER_VERSION = re.compile(r'^v\d+(?:\.\d+)?$')
 
 
 def _versions():
@@ -20,6 +28,8 @@ def _versions():
 
 class RootController(object):
 
+    agent = agent.AgentController()
+
     @pecan.expose()
     def index(self):
         return _versions()
@@ -27,8 +37,10 @@ class RootController(object):
     @pecan.expose()
     def _lookup(self, version, *remainder):
         if version in ('v1', 'v1.0'):
-            if remainder:
+            # Heat's routes match exact paths: "/v1" alone and any path
+            # with a trailing slash are not found (404).
+            if remainder and remainder[-1]:
                 return _V1, remainder
-            return  # /v1 alone: 404
-        # /versions, or another version: Heat's negotiation offers v1.
-        return self, ('index',)
+            return
+        if version == 'versions' or _OTHER_VERSION.match(version):
+            return self, ('index',)

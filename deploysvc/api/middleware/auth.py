@@ -12,9 +12,24 @@ from oslo_config import cfg
 
 from deploysvc.api import faults
 
-# Paths served without a token: the version document, and the capability
-# URLs of in-instance agents (their secret is in the path).
+# Paths served without a token: the version document (at "/", "/versions"
+# and under any version prefix but v1/v1.0: Heat negotiates versions before
+# authentication), "/v1" itself (a 404), and the capability URLs of
+# in-instance agents (their secret is in the path).
 _PUBLIC = re.compile(r'^/(?:v1(?:\.0)?/?)?$|^/agent/')
+_VERSIONED = re.compile(r'^/(?:versions|v\d+(?:\.\d+)?)(?:/|$)')
+_V1 = re.compile(r'^/v1(?:\.0)?(?:/|$)')
+# The headers keystonemiddleware sets (and clients must not).
+_IDENTITY = re.compile(r'^HTTP_(?:X_(?:USER|PROJECT|TENANT|ROLE|DOMAIN|'
+                       r'IDENTITY_STATUS|SERVICE|IS_ADMIN_PROJECT|'
+                       r'SYSTEM_SCOPE)|OPENSTACK_SYSTEM_SCOPE)')
+
+
+def is_public(path):
+    """Whether ``path`` is served without an identity."""
+    if _PUBLIC.match(path):
+        return True
+    return bool(_VERSIONED.match(path)) and not _V1.match(path)
 
 
 class KeystoneAuth(auth_token.AuthProtocol):
@@ -25,7 +40,11 @@ class KeystoneAuth(auth_token.AuthProtocol):
         super().__init__(application, {'oslo_config_config': cfg.CONF})
 
     def __call__(self, environ, start_response):
-        if _PUBLIC.match(environ.get('PATH_INFO', '')):
+        if is_public(environ.get('PATH_INFO', '')):
+            # No token is checked here, so no identity header a client
+            # sent may reach the application either.
+            for key in [k for k in environ if _IDENTITY.match(k)]:
+                del environ[key]
             return self._public_app(environ, start_response)
         return super().__call__(environ, start_response)
 
@@ -49,7 +68,7 @@ class NoAuth(object):
         self.application = application
 
     def __call__(self, environ, start_response):
-        if not _PUBLIC.match(environ.get('PATH_INFO', '')):
+        if not is_public(environ.get('PATH_INFO', '')):
             if 'HTTP_X_PROJECT_ID' not in environ:
                 match = _TENANT.match(environ.get('PATH_INFO', ''))
                 if match is None:

@@ -5,9 +5,11 @@
 PostgreSQL or MariaDB server), starts the ``deploysvc-api`` console script
 (gunicorn, several workers) on a free port of 127.0.0.1, waits until it
 answers and stops the whole process group on cleanup.  Its log is attached
-to every test of a ``FunctionalTestCase`` so a failure shows it.
+to any failing test of a ``FunctionalTestCase``.
 """
 
+import collections
+import glob
 import http.client
 import os
 import signal
@@ -17,6 +19,7 @@ import sys
 import time
 
 import fixtures
+from heatclient import client as heat_client
 import sqlalchemy
 import testtools
 from testtools import content
@@ -24,8 +27,11 @@ from testtools import content
 # The directory holding the console scripts of this virtualenv.
 BIN_DIR = os.path.dirname(sys.executable)
 PROJECT = 'c9b7e4d1f0a24b0c9a6a1e5d3f2b7c80'
-START_TIMEOUT = 60
-STOP_TIMEOUT = 20
+START_TIMEOUT = 90
+STOP_TIMEOUT = 60
+
+
+Response = collections.namedtuple('Response', ['status', 'headers', 'body'])
 
 
 def free_port():
@@ -33,6 +39,18 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def children(pid):
+    """Pids of the live children of process ``pid`` (from /proc)."""
+    pids = set()
+    for path in glob.glob('/proc/%d/task/*/children' % pid):
+        try:
+            with open(path) as f:
+                pids.update(int(child) for child in f.read().split())
+        except FileNotFoundError:
+            pass
+    return sorted(pids)
 
 
 def script(name):
@@ -73,35 +91,27 @@ class _ServerDatabase(object):
         self._execute('DROP DATABASE IF EXISTS %s' % self.name)
 
 
-class ServerFixture(fixtures.Fixture):
-    """``deploysvc-api --config-file <tmp>/deploysvc.conf`` on a free port.
+class ConfFileFixture(fixtures.Fixture):
+    """A configuration file of deploysvc in a temporary directory.
 
-    Attributes once set up: ``port``, ``url`` (``http://127.0.0.1:PORT``),
-    ``endpoint`` (``url/v1/<project>``), ``conf_file``, ``db_url``,
-    ``state_path``, ``process`` (the gunicorn master, a process group
-    leader) and ``log_path``.
+    noauth, ``state_path`` = the directory, ``[api]`` on a free port of
+    127.0.0.1 with ``workers`` processes and ``sync_db_on_startup``, and a
+    database of its own: SQLite in the directory, or a new database on the
+    server named by ``DEPLOYSVC_TEST_DB_URL`` (dropped on cleanup).
     """
 
-    def __init__(self, workers=2, project_id=PROJECT, extra_conf=''):
+    def __init__(self, workers=2, extra_conf=''):
         super().__init__()
         self.workers = workers
-        self.project_id = project_id
         self.extra_conf = extra_conf
-        self.process = None
-        self._log_text = None
 
     def _setUp(self):
         self.state_path = self.useFixture(fixtures.TempDir()).path
         self.port = free_port()
-        self.url = 'http://127.0.0.1:%d' % self.port
-        self.endpoint = '%s/v1/%s' % (self.url, self.project_id)
-        self.log_path = os.path.join(self.state_path, 'deploysvc-api.log')
         self.db_url = self._database()
-        self.conf_file = os.path.join(self.state_path, 'deploysvc.conf')
-        with open(self.conf_file, 'w') as f:
-            f.write(self.config_text())
-        self.addDetail('deploysvc-api-log', self.log_content())
-        self._start()
+        self.path = os.path.join(self.state_path, 'deploysvc.conf')
+        with open(self.path, 'w') as f:
+            f.write(self.text())
 
     def _database(self):
         admin_url = os.environ.get('DEPLOYSVC_TEST_DB_URL')
@@ -114,7 +124,7 @@ class ServerFixture(fixtures.Fixture):
         self.addCleanup(database.drop)
         return database.url
 
-    def config_text(self):
+    def text(self):
         return ('[DEFAULT]\n'
                 'auth_strategy = noauth\n'
                 'state_path = %(state)s\n'
@@ -129,13 +139,60 @@ class ServerFixture(fixtures.Fixture):
                                  'workers': self.workers, 'db': self.db_url,
                                  'extra': self.extra_conf})
 
+    def tables(self):
+        """Tables of the database, and its alembic revision."""
+        engine = sqlalchemy.create_engine(self.db_url)
+        try:
+            names = set(sqlalchemy.inspect(engine).get_table_names())
+            revision = None
+            if 'alembic_version' in names:
+                with engine.connect() as connection:
+                    revision = connection.exec_driver_sql(
+                        'SELECT version_num FROM alembic_version').scalar()
+            return names, revision
+        finally:
+            engine.dispose()
+
+
+class ServerFixture(fixtures.Fixture):
+    """``deploysvc-api --config-file <tmp>/deploysvc.conf`` on a free port.
+
+    Attributes once set up: ``conf`` (the ConfFileFixture), ``port``,
+    ``url`` (``http://127.0.0.1:PORT``), ``endpoint`` (``url/v1/`` +
+    ``project_id``), ``process`` (the gunicorn master, leader of its own
+    process group) and ``log_path``.
+    """
+
+    def __init__(self, workers=2, project_id=PROJECT, extra_conf=''):
+        super().__init__()
+        self.workers = workers
+        self.project_id = project_id
+        self.extra_conf = extra_conf
+        self.process = None
+        self._log_text = None
+
+    def _setUp(self):
+        self.conf = self.useFixture(ConfFileFixture(self.workers,
+                                                    self.extra_conf))
+        self.port = self.conf.port
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.endpoint = self.project_endpoint(self.project_id)
+        self.log_path = os.path.join(self.conf.state_path,
+                                     'deploysvc-api.log')
+        self.addDetail('deploysvc-api-log', self.log_content())
+        self._start()
+
+    def project_endpoint(self, project_id):
+        """The heatclient endpoint of a project (the catalog's form)."""
+        return '%s/v1/%s' % (self.url, project_id)
+
     def _start(self):
         with open(self.log_path, 'wb') as log:
             self.process = subprocess.Popen(
-                [script('deploysvc-api'), '--config-file', self.conf_file],
+                [script('deploysvc-api'), '--config-file', self.conf.path],
                 stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, cwd=self.state_path,
-                env=clean_env(HOME=self.state_path),
+                stderr=subprocess.STDOUT, cwd=self.conf.state_path,
+                env=clean_env(HOME=self.conf.state_path),
                 start_new_session=True)
         # Registered before waiting: a server that never answers is stopped.
         self.addCleanup(self._stop)
@@ -149,7 +206,7 @@ class ServerFixture(fixtures.Fixture):
                     'deploysvc-api exited with %s before answering:\n%s'
                     % (self.process.returncode, self.log()))
             try:
-                status, _ = self.request('GET', '/', timeout=2)
+                status = self.request('GET', '/', timeout=2).status
             except OSError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(
@@ -160,26 +217,49 @@ class ServerFixture(fixtures.Fixture):
                 if status != 300:
                     raise RuntimeError('GET / answered %s:\n%s'
                                        % (status, self.log()))
-                return
+                break
+        # gunicorn answers once its first worker runs; let the others boot
+        # too (tests check how many there are).
+        self.wait_for_workers(deadline)
+
+    def wait_for_workers(self, deadline):
+        """The master's children, once all workers run (or at deadline)."""
+        while True:
+            workers = children(self.process.pid)
+            if len(workers) >= self.workers or time.monotonic() > deadline:
+                return workers
+            time.sleep(0.05)
 
     def _stop(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=STOP_TIMEOUT)
-        else:
-            # Workers left behind by a master that died first.
+        self.stop()
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signal the process group, wait for the master; its exit code.
+
+        Workers still alive after the master (or after STOP_TIMEOUT) are
+        killed by pid.  Safe to call again.
+        """
+        if self.process.returncode is None:
+            workers = children(self.process.pid)
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                os.killpg(self.process.pid, sig)
             except ProcessLookupError:
                 pass
-        # The temporary directory goes next: keep the log in memory.
-        self._log_text = self.log()
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=STOP_TIMEOUT)
+            for pid in workers:
+                try:
+                    if os.getpgid(pid) == self.process.pid:
+                        os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if self._log_text is None:
+            # The temporary directory goes next: keep the log in memory.
+            self._log_text = self.log()
+        return self.process.returncode
 
     def log(self):
         """Everything the server wrote so far."""
@@ -197,14 +277,15 @@ class ServerFixture(fixtures.Fixture):
                                lambda: [self.log().encode('utf-8')])
 
     def request(self, method, path, body=None, headers=None, timeout=10):
-        """One plain HTTP request: (status, body bytes)."""
+        """One plain HTTP request to the server: a Response tuple."""
         connection = http.client.HTTPConnection('127.0.0.1', self.port,
                                                 timeout=timeout)
         try:
             connection.request(method, path, body=body,
                                headers=headers or {})
             response = connection.getresponse()
-            return response.status, response.read()
+            return Response(response.status, dict(response.getheaders()),
+                            response.read())
         finally:
             connection.close()
 
@@ -234,6 +315,17 @@ class FunctionalTestCase(testtools.TestCase):
         self.useFixture(fixtures.Timeout(
             int(os.environ.get('OS_TEST_TIMEOUT', 160)), gentle=True))
         self.addOnException(self._attach_server_log)
+
+    def heat(self, project_id=None):
+        """The unmodified python-heatclient, on the server's endpoint.
+
+        noauth ignores the token and makes the caller a member of the
+        URL's project.
+        """
+        return heat_client.Client('1',
+                                  endpoint=self.server.project_endpoint(
+                                      project_id or self.server.project_id),
+                                  token='any-token')
 
     def _attach_server_log(self, exc_info):
         self.addDetail('deploysvc-api-log', self.server.log_content())

@@ -2,6 +2,7 @@
 
 import pecan
 
+from deploysvc.api.controllers.v1 import server_agents
 from deploysvc.api.controllers.v1 import software_configs
 from deploysvc.api.controllers.v1 import software_deployments
 from deploysvc.api.controllers.v1 import validate
@@ -12,6 +13,7 @@ class TenantController(object):
     software_configs = software_configs.ConfigsController()
     software_deployments = software_deployments.DeploymentsController()
     validate = validate.ValidateController()
+    server_agents = server_agents.ServerAgentsController()
 
 
 _TENANT = TenantController()

@@ -84,7 +84,8 @@ class ConfigsController(object):
         row = db_api.config_create(
             context, values, limit=cfg.CONF.max_software_configs_per_tenant)
         pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
-        return util.respond({'software_config': views.config(row)})
+        return util.respond(
+            {'software_config': views.config(row, context.is_admin)})
 
     @pecan.expose()
     def _lookup(self, config_id, *remainder):

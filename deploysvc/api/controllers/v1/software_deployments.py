@@ -7,6 +7,7 @@ from deploysvc.api.controllers import util
 from deploysvc.api import schemas
 from deploysvc.api import validation
 from deploysvc.api import views
+from deploysvc.db import agent_api
 from deploysvc.db import api as db_api
 from deploysvc import exception
 from deploysvc.policies import software_deployments as policies
@@ -22,9 +23,11 @@ class MetadataController(object):
 
     @pecan.expose(generic=True)
     def index(self):
-        # GET .../metadata with no server: Heat looks up deployment
-        # "metadata" and answers 404.
+        # GET .../metadata with no server: Heat routes it to the show of
+        # deployment "metadata" (policy check, then 404).
         if pecan.request.method == 'GET':
+            context = pecan.request.context
+            context.can(policies.SHOW)
             raise exception.DeploymentNotFound(deployment_id='metadata')
         return util.method_not_allowed('GET')
 
@@ -91,6 +94,27 @@ class DeploymentController(object):
         return util.no_content()
 
 
+class EventsController(object):
+    """/software_deployments/{deployment_id}/events: the history."""
+
+    def __init__(self, deployment_id):
+        self.deployment_id = deployment_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET')
+
+    @index.when(method='GET')
+    def list(self):
+        context = pecan.request.context
+        context.can(policies.SHOW)
+        params = pecan.request.GET
+        marker = util.int_param(params, 'marker')
+        rows = agent_api.events_list(context, self.deployment_id,
+                                     util.page_limit(params), marker)
+        return util.respond({'events': [views.event(row) for row in rows]})
+
+
 def _list_params(params):
     filters = dict((key, params[key]) for key in _FILTERS if params.get(key))
     if filters.get('status') and filters['status'] not in schemas.STATUSES:
@@ -155,3 +179,5 @@ class DeploymentsController(object):
     def _lookup(self, deployment_id, *remainder):
         if not remainder:
             return DeploymentController(deployment_id), remainder
+        if remainder == ('events',):
+            return EventsController(deployment_id), ()

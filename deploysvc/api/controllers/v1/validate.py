@@ -19,18 +19,36 @@ _ONLY = ('only %s resources can be validated by this service'
          % RESOURCE_TYPE)
 
 
+_VERSION_KEYS = ('heat_template_version', 'HeatTemplateFormatVersion',
+                 'AWSTemplateFormatVersion')
+
+
+def _invalid_template(reason):
+    return exception.BadRequest(
+        message='Template not in valid format: %s' % reason)
+
+
 def _template(body):
-    template = body.get('template')
+    """The template of the request, parsed as Heat's validate does."""
+    if 'template' not in body:
+        if 'template_url' in body:
+            raise exception.BadRequest(
+                message='"template_url" is not supported by this service: '
+                        'send the template in "template".')
+        raise exception.BadRequest(message='No template specified')
+    template = body['template']
     if isinstance(template, str):
         try:
             template = yaml.safe_load(template)
         except yaml.YAMLError as e:
-            raise exception.BadRequest(
-                message='The template is not valid YAML: %s' % e)
+            raise _invalid_template('Error parsing template: %s' % e)
+        if template is None:
+            template = {}
     if not isinstance(template, dict):
-        raise exception.BadRequest(
-            message='"template" must be a template object; a template URL '
-                    'is not supported by this service.')
+        raise _invalid_template(
+            'The template is not a JSON object or YAML mapping.')
+    if not any(key in template for key in _VERSION_KEYS):
+        raise _invalid_template('Template format version not found.')
     return template
 
 

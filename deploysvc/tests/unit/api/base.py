@@ -48,22 +48,20 @@ class ApiTestCase(base.TestCase):
         return response
 
     def get(self, path, **kw):
-        return self.request('GET', self.url(path, kw.pop('project_id',
-                                                         None)), **kw)
+        return self.request('GET', self.url(path, kw.get('project_id')),
+                            **kw)
 
     def post(self, path, body, **kw):
-        return self.request('POST', self.url(path, kw.pop('project_id',
-                                                          None)),
+        return self.request('POST', self.url(path, kw.get('project_id')),
                             body=body, **kw)
 
     def put(self, path, body, **kw):
-        return self.request('PUT', self.url(path, kw.pop('project_id',
-                                                         None)),
+        return self.request('PUT', self.url(path, kw.get('project_id')),
                             body=body, **kw)
 
     def delete(self, path, **kw):
-        return self.request('DELETE', self.url(path, kw.pop('project_id',
-                                                            None)), **kw)
+        return self.request('DELETE', self.url(path, kw.get('project_id')),
+                            **kw)
 
     def assertError(self, response, status, error_type, message=None):
         """Heat's error body: code/title/explanation/error{type,message}."""

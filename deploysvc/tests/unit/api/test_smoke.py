@@ -28,3 +28,15 @@ class TestSmoke(base.ApiTestCase):
         self.assertError(self.get('/software_configs/' + config['id']),
                          404, 'NotFound',
                          'Software config with id %s not found' % config['id'])
+
+    def test_accept_header_is_ignored(self):
+        # heatclient sends Accept: application/json on every call.
+        for accept in ('application/json', 'text/html', '*/*'):
+            headers = self.headers(Accept=accept)
+            self.get('/software_configs', headers=headers, status=200)
+            response = self.post('/software_configs', {'name': 'x'},
+                                 headers=headers, status=200)
+            self.assertEqual('application/json', response.content_type)
+            self.assertError(self.get('/software_configs/nope',
+                                      headers=headers),
+                             404, 'NotFound')

@@ -1,0 +1,52 @@
+"""Heat's rules for a signal from an in-instance agent (contract §5.4)."""
+
+COMPLETE = 'COMPLETE'
+FAILED = 'FAILED'
+IN_PROGRESS = 'IN_PROGRESS'
+
+_STANDARD = ('deploy_stdout', 'deploy_stderr', 'deploy_status_code')
+
+
+class Result(object):
+    """What a signal does to a deployment."""
+
+    def __init__(self, status, status_reason, output_values, event):
+        self.status = status
+        self.status_reason = status_reason
+        self.output_values = output_values
+        self.event = event
+
+
+def apply(deployment_id, outputs, output_values, details):
+    """The deployment's new status, reason and outputs after a signal.
+
+    ``outputs`` are the config's declared outputs, ``output_values`` the
+    stored ones (merged into, as Heat does), ``details`` the signal body.
+    Undeclared keys other than ``deploy_*`` are dropped; a non-zero
+    ``deploy_status_code`` or any declared ``error_output`` present in the
+    signal fails the deployment.
+    """
+    details = details or {}
+    values = dict(output_values or {})
+    reasons = []
+    code = details.get('deploy_status_code')
+    failed = bool(code) and str(code) != '0'
+    if failed:
+        reasons.append('deploy_status_code : Deployment exited with '
+                       'non-zero status code: %s' % code)
+    for output in outputs or ():
+        name = output.get('name')
+        if name in details:
+            values[name] = details[name]
+            if output.get('error_output'):
+                failed = True
+                reasons.append('%s : %s' % (name, details[name]))
+    for key in _STANDARD:
+        values[key] = details.get(key)
+    if failed:
+        event = 'deployment %s failed' % deployment_id
+        if code and str(code) != '0':
+            event += ' (%s)' % code
+        return Result(FAILED, ', '.join(reasons), values, event)
+    return Result(COMPLETE, 'Outputs received', values,
+                  'deployment %s succeeded' % deployment_id)

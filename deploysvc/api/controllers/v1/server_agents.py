@@ -1,0 +1,62 @@
+"""/v1/{tenant_id}/server_agents/{server_id}: a server's agent URLs.
+
+``POST`` creates or rotates the capability URL the server's
+os-collect-config polls (the previous URL and every signal URL derived from
+it stop working), ``GET`` shows it, ``DELETE`` revokes it.
+"""
+
+import pecan
+
+from deploysvc.api.controllers import agent
+from deploysvc.api.controllers import util
+from deploysvc.api import views
+from deploysvc.db import agent_api
+from deploysvc.policies import server_agents as policies
+
+
+def _view(row):
+    return {'server_agent': views.server_agent(
+        row, agent.metadata_url(agent.base_url(), row))}
+
+
+class ServerAgentController(object):
+
+    def __init__(self, server_id):
+        self.server_id = server_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET', 'POST', 'DELETE')
+
+    @index.when(method='GET')
+    def show(self):
+        context = pecan.request.context
+        context.can(policies.SHOW)
+        return util.respond(_view(agent_api.server_get(context,
+                                                       self.server_id)))
+
+    @index.when(method='POST')
+    def rotate(self):
+        context = pecan.request.context
+        context.can(policies.ROTATE)
+        return util.respond(_view(agent_api.server_rotate(context,
+                                                          self.server_id)))
+
+    @index.when(method='DELETE')
+    def delete(self):
+        context = pecan.request.context
+        context.can(policies.DELETE)
+        agent_api.server_delete(context, self.server_id)
+        return util.no_content()
+
+
+class ServerAgentsController(object):
+
+    @pecan.expose(generic=True)
+    def index(self):
+        pecan.abort(404)
+
+    @pecan.expose()
+    def _lookup(self, server_id, *remainder):
+        if not remainder:
+            return ServerAgentController(server_id), ()

@@ -1,0 +1,475 @@
+"""The real clients against the real server.
+
+python-heatclient's Python API and the ``openstack software config|
+deployment`` commands, unmodified, talk to ``deploysvc-api`` running in its
+own process (see base.ServerFixture).  Each test works in a project of its
+own, so tests sharing the class's server never see each other's objects.
+"""
+
+import json
+import os
+import re
+import subprocess
+
+import fixtures
+from heatclient import exc
+from oslo_utils import uuidutils
+
+from deploysvc.tests.functional import base
+
+TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
+
+SCRIPT = '#!/bin/sh\necho "Writing to /tmp/$bar"\necho $foo > /tmp/$bar\n'
+
+# What the client sends, and what any later read must give back (§7).
+INPUTS = [
+    {'name': 'foo', 'type': 'String', 'default': None, 'description': None},
+    {'name': 'count', 'type': 'Number', 'default': '5'},
+    {'name': 'flag', 'type': 'Boolean', 'default': 'true',
+     'replace_on_change': True},
+    {'name': 'hosts', 'type': 'CommaDelimitedList', 'default': 'a,b'},
+    {'name': 'plain'},
+]
+NORMALISED_INPUTS = [
+    {'name': 'foo', 'description': '', 'type': 'String', 'default': ''},
+    {'name': 'count', 'type': 'Number', 'default': 5},
+    {'name': 'flag', 'type': 'Boolean', 'default': True,
+     'replace_on_change': True},
+    {'name': 'hosts', 'type': 'CommaDelimitedList', 'default': ['a', 'b']},
+    {'name': 'plain', 'type': 'String'},
+]
+OUTPUTS = [{'name': 'result', 'type': 'String', 'description': None},
+           {'name': 'err', 'error_output': True}]
+NORMALISED_OUTPUTS = [
+    {'name': 'result', 'description': '', 'type': 'String',
+     'error_output': False},
+    {'name': 'err', 'type': 'String', 'error_output': True},
+]
+CONFIG_KEYS = {'id', 'name', 'group', 'creation_time', 'config', 'inputs',
+               'outputs', 'options'}
+DEPLOYMENT_KEYS = {'id', 'server_id', 'config_id', 'input_values',
+                   'output_values', 'action', 'status', 'status_reason',
+                   'creation_time'}
+
+
+def new_project():
+    return uuidutils.generate_uuid(dashed=False)
+
+
+class HeatClientTest(base.FunctionalTestCase):
+    """python-heatclient's v1 Python API (legacy HTTPClient on requests)."""
+
+    def setUp(self):
+        super().setUp()
+        self.project_id = new_project()
+        self.hc = self.heat(self.project_id)
+
+    def create_config(self, name='cfg', **kw):
+        body = dict(name=name, group='script', config=SCRIPT)
+        body.update(kw)
+        return self.hc.software_configs.create(**body)
+
+    def test_config_create_get_delete(self):
+        created = self.hc.software_configs.create(
+            name='a-config', group='script', config=SCRIPT, inputs=INPUTS,
+            outputs=OUTPUTS, options=None)
+        expected = {'id': created.id, 'name': 'a-config', 'group': 'script',
+                    'creation_time': created.creation_time,
+                    'config': SCRIPT, 'inputs': NORMALISED_INPUTS,
+                    'outputs': NORMALISED_OUTPUTS, 'options': {}}
+        self.assertEqual(expected, created.to_dict())
+        self.assertTrue(uuidutils.is_uuid_like(created.id))
+        self.assertRegex(created.creation_time, TIME)
+
+        shown = self.hc.software_configs.get(created.id)
+        self.assertEqual(expected, shown.to_dict())
+
+        self.hc.software_configs.delete(created.id)
+        error = self.assertRaises(exc.HTTPNotFound,
+                                  self.hc.software_configs.get, created.id)
+        self.assertEqual('ERROR: Software config with id %s not found'
+                         % created.id, str(error))
+
+    def test_config_structured_and_empty(self):
+        structured = {'configs': [{'actions': ['CREATE'], 'tool': 'script',
+                                   'config': 'echo ok'}]}
+        created = self.hc.software_configs.create(
+            group='component', config=structured,
+            options={'retries': 3, 'nested': {'a': [1, 2]}})
+        self.assertEqual(
+            {'id': created.id, 'name': None, 'group': 'component',
+             'creation_time': created.creation_time, 'config': structured,
+             'inputs': [], 'outputs': [],
+             'options': {'retries': 3, 'nested': {'a': [1, 2]}}},
+            self.hc.software_configs.get(created.id).to_dict())
+
+    def test_config_list_limit_marker(self):
+        ids = {self.create_config(name='c%d' % i).id for i in range(3)}
+        # Another project's config is never listed.
+        self.heat(new_project()).software_configs.create(name='foreign')
+
+        everything = self.hc.software_configs.list()
+        self.assertEqual(ids, {c.id for c in everything})
+        for config in everything:
+            self.assertEqual({'id', 'name', 'group', 'creation_time'},
+                             set(config.to_dict()))
+            self.assertEqual('script', config.group)
+        times = [c.creation_time for c in everything]
+        self.assertEqual(sorted(times, reverse=True), times)
+
+        first = self.hc.software_configs.list(limit=2)
+        self.assertEqual([c.id for c in everything[:2]],
+                         [c.id for c in first])
+        rest = self.hc.software_configs.list(limit=2, marker=first[-1].id)
+        self.assertEqual([c.id for c in everything[2:]],
+                         [c.id for c in rest])
+        self.assertEqual([everything[0].id],
+                         [c.id for c in self.hc.software_configs.list(
+                             limit=1)])
+
+    def test_config_list_bad_limit(self):
+        error = self.assertRaises(exc.HTTPBadRequest,
+                                  self.hc.software_configs.list, limit=-1)
+        self.assertEqual("ERROR: Value '-1' is invalid for 'limit' which "
+                         "only accepts non-negative integer.", str(error))
+
+    def test_get_missing_config(self):
+        error = self.assertRaises(exc.HTTPNotFound,
+                                  self.hc.software_configs.get, 'no-such-id')
+        self.assertEqual(404, error.code)
+        self.assertEqual('ERROR: Software config with id no-such-id not '
+                         'found', str(error))
+        self.assertEqual('NotFound', error.error['error']['type'])
+
+    def test_deployment_lifecycle(self):
+        config = self.create_config(inputs=[{'name': 'foo'}],
+                                    outputs=[{'name': 'result'}])
+        created = self.hc.software_deployments.create(
+            config_id=config.id, server_id='server-1', action='CREATE',
+            status='IN_PROGRESS', input_values={'foo': 'fooooo'})
+        expected = {'id': created.id, 'server_id': 'server-1',
+                    'config_id': config.id,
+                    'input_values': {'foo': 'fooooo'},
+                    'output_values': None, 'action': 'CREATE',
+                    'status': 'IN_PROGRESS', 'status_reason': None,
+                    'creation_time': created.creation_time}
+        # D5: an omitted status_reason is null; no updated_time yet.
+        self.assertEqual(expected, created.to_dict())
+        self.assertRegex(created.creation_time, TIME)
+        self.assertEqual(expected,
+                         self.hc.software_deployments.get(created.id)
+                         .to_dict())
+
+        outputs = {'result': 'The file contains fooooo',
+                   'deploy_stdout': 'Writing\n', 'deploy_stderr': '',
+                   'deploy_status_code': 0}
+        updated = self.hc.software_deployments.update(
+            created.id, status='COMPLETE', status_reason='Outputs received',
+            output_values=outputs)
+        self.assertRegex(updated.updated_time, TIME)
+        self.assertGreaterEqual(updated.updated_time, created.creation_time)
+        expected.update(status='COMPLETE', status_reason='Outputs received',
+                        output_values=outputs,
+                        updated_time=updated.updated_time)
+        self.assertEqual(expected, updated.to_dict())
+        self.assertEqual(expected,
+                         self.hc.software_deployments.get(created.id)
+                         .to_dict())
+
+        # output_values are replaced, not merged.
+        replaced = self.hc.software_deployments.update(
+            created.id, output_values={'result': 'again'})
+        self.assertEqual({'result': 'again'}, replaced.output_values)
+        self.assertEqual('COMPLETE', replaced.status)
+
+        self.hc.software_deployments.delete(created.id)
+        error = self.assertRaises(exc.HTTPNotFound,
+                                  self.hc.software_deployments.get,
+                                  created.id)
+        self.assertEqual('ERROR: Deployment with id %s not found'
+                         % created.id, str(error))
+        # The config outlives its deployment.
+        self.assertEqual(config.id,
+                         self.hc.software_configs.get(config.id).id)
+
+    def test_deployment_list_by_server(self):
+        config = self.create_config()
+        mine = [self.hc.software_deployments.create(
+            config_id=config.id, server_id='server-a', action='CREATE',
+            status='COMPLETE', status_reason='r%d' % i) for i in range(2)]
+        other = self.hc.software_deployments.create(
+            config_id=config.id, server_id='server-b', action='UPDATE')
+
+        listed = self.hc.software_deployments.list(server_id='server-a')
+        self.assertEqual(sorted(d.id for d in mine),
+                         sorted(d.id for d in listed))
+        for deployment in listed:
+            self.assertEqual(DEPLOYMENT_KEYS, set(deployment.to_dict()))
+            self.assertEqual('server-a', deployment.server_id)
+            self.assertEqual(config.id, deployment.config_id)
+        self.assertEqual({d.id: d.to_dict() for d in mine},
+                         {d.id: d.to_dict() for d in listed})
+
+        everything = self.hc.software_deployments.list()
+        self.assertEqual(sorted([d.id for d in mine] + [other.id]),
+                         sorted(d.id for d in everything))
+        self.assertEqual([], self.hc.software_deployments.list(
+            server_id='server-none'))
+
+    def test_metadata_sorted_by_config_name(self):
+        configs = {}
+        for name in ('c-third', 'a-first', 'b-second'):
+            configs[name] = self.create_config(
+                name=name, inputs=[{'name': 'foo', 'value': name}])
+            self.hc.software_deployments.create(
+                config_id=configs[name].id, server_id='server-md',
+                action='CREATE', status='IN_PROGRESS')
+        unrelated = self.create_config(name='0-elsewhere')
+        self.hc.software_deployments.create(
+            config_id=unrelated.id, server_id='server-other')
+
+        metadata = self.hc.software_deployments.metadata('server-md')
+        self.assertEqual(['a-first', 'b-second', 'c-third'],
+                         [item['name'] for item in metadata])
+        for item in metadata:
+            config = configs[item['name']]
+            self.assertEqual(config.to_dict(), item)
+            self.assertEqual(CONFIG_KEYS, set(item))
+            # The derived-config value is passed through untouched.
+            self.assertEqual([{'name': 'foo', 'type': 'String',
+                               'value': item['name']}], item['inputs'])
+        self.assertEqual([],
+                         self.hc.software_deployments.metadata('nothing'))
+
+    def test_delete_referenced_config_conflicts(self):
+        config = self.create_config()
+        deployment = self.hc.software_deployments.create(
+            config_id=config.id, server_id='server-1')
+
+        error = self.assertRaises(exc.HTTPConflict,
+                                  self.hc.software_configs.delete, config.id)
+        self.assertEqual(409, error.code)
+        self.assertEqual('ERROR: Software config with id %s can not be '
+                         'deleted as it is referenced.' % config.id,
+                         str(error))
+        self.assertEqual('InvalidRestrictedAction',
+                         error.error['error']['type'])
+        # Still there; deletable once the deployment is gone.
+        self.assertEqual(config.id,
+                         self.hc.software_configs.get(config.id).id)
+        self.hc.software_deployments.delete(deployment.id)
+        self.hc.software_configs.delete(config.id)
+        self.assertRaises(exc.HTTPNotFound, self.hc.software_configs.get,
+                          config.id)
+
+    def test_deployment_of_unknown_or_foreign_config(self):
+        foreign = self.heat(new_project()).software_configs.create(name='f')
+        for config_id in ('no-such-config', foreign.id):
+            error = self.assertRaises(
+                exc.HTTPNotFound, self.hc.software_deployments.create,
+                config_id=config_id, server_id='server-1')
+            self.assertEqual('ERROR: Software config with id %s not found'
+                             % config_id, str(error))
+        self.assertEqual([], self.hc.software_deployments.list())
+
+    def test_update_with_unknown_status_rejected(self):
+        config = self.create_config()
+        deployment = self.hc.software_deployments.create(
+            config_id=config.id, server_id='server-1', status='IN_PROGRESS')
+        error = self.assertRaises(exc.HTTPBadRequest,
+                                  self.hc.software_deployments.update,
+                                  deployment.id, status='WAITING')
+        self.assertIn('status', error.error['error']['message'])
+        shown = self.hc.software_deployments.get(deployment.id)
+        self.assertEqual('IN_PROGRESS', shown.status)
+        self.assertNotIn('updated_time', shown.to_dict())
+
+
+class OpenStackClientTest(base.FunctionalTestCase):
+    """``openstack software config|deployment`` as subprocesses.
+
+    Every command starts a new Python interpreter (~1.5-4 s), so the
+    checks are grouped into few invocations; state set up or checked
+    between the commands goes through the Python API.
+    """
+
+    CLI_TIMEOUT = 90
+
+    def setUp(self):
+        super().setUp()
+        self.project_id = new_project()
+        self.hc = self.heat(self.project_id)
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def openstack(self, *args, **kw):
+        """Run ``openstack ARGS`` with admin_token auth on the server.
+
+        Returns the CompletedProcess; asserts the exit code (0 unless
+        ``returncode`` says otherwise).
+        """
+        returncode = kw.pop('returncode', 0)
+        endpoint = self.server.project_endpoint(self.project_id)
+        command = [base.script('openstack'),
+                   '--os-auth-type', 'admin_token',
+                   '--os-endpoint', endpoint,
+                   '--os-token', 'any-token'] + list(args)
+        # No clouds.yaml or OS_* variables of the caller.
+        result = subprocess.run(command, capture_output=True, text=True,
+                                timeout=self.CLI_TIMEOUT,
+                                env=base.clean_env(HOME=self.tmp),
+                                cwd=self.tmp, stdin=subprocess.DEVNULL)
+        self.assertEqual(returncode, result.returncode,
+                         'openstack %s\nstdout: %s\nstderr: %s'
+                         % (' '.join(args), result.stdout, result.stderr))
+        return result
+
+    def openstack_json(self, *args):
+        return json.loads(self.openstack(*(args + ('-f', 'json'))).stdout)
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def test_config_commands(self):
+        script = self.write('config.sh', SCRIPT)
+        definition = self.write('definition.yaml', (
+            'inputs:\n'
+            '- name: foo\n'
+            '- name: bar\n'
+            '  type: Number\n'
+            '  default: "42"\n'
+            '  description: how many\n'
+            'outputs:\n'
+            '- name: result\n'
+            '- name: err\n'
+            '  error_output: true\n'
+            'options:\n'
+            '  timeout: 30\n'))
+
+        # POST /validate, then POST /software_configs.
+        created = self.openstack_json(
+            'software', 'config', 'create', 'cli-config', '--group',
+            'script', '--config-file', script, '--definition-file',
+            definition)
+        expected = {
+            'id': created['id'], 'name': 'cli-config', 'group': 'script',
+            'creation_time': created['creation_time'], 'config': SCRIPT,
+            'inputs': [{'name': 'foo', 'type': 'String'},
+                       {'name': 'bar', 'description': 'how many',
+                        'type': 'Number', 'default': 42}],
+            'outputs': [{'name': 'result', 'type': 'String',
+                         'error_output': False},
+                        {'name': 'err', 'type': 'String',
+                         'error_output': True}],
+            'options': {'timeout': 30}}
+        self.assertEqual(expected, created)
+        self.assertRegex(created['creation_time'], TIME)
+        self.assertEqual(expected,
+                         self.hc.software_configs.get(created['id'])
+                         .to_dict())
+
+        self.assertEqual(
+            [{'id': created['id'], 'name': 'cli-config', 'group': 'script',
+              'creation_time': created['creation_time']}],
+            self.openstack_json('software', 'config', 'list'))
+
+        self.assertEqual(expected, self.openstack_json(
+            'software', 'config', 'show', created['id']))
+        only = self.openstack('software', 'config', 'show', created['id'],
+                              '--config-only')
+        self.assertEqual(SCRIPT + '\n', only.stdout)
+
+        deleted = self.openstack('software', 'config', 'delete',
+                                 created['id'])
+        self.assertEqual('', deleted.stdout)
+        self.assertRaises(exc.HTTPNotFound, self.hc.software_configs.get,
+                          created['id'])
+
+        missing = self.openstack('software', 'config', 'delete',
+                                 created['id'], returncode=1)
+        self.assertIn('Software config with ID %s not found' % created['id'],
+                      missing.stdout + missing.stderr)
+        self.assertIn('Unable to delete 1 of the 1 software configs.',
+                      missing.stderr)
+        shown = self.openstack('software', 'config', 'show', created['id'],
+                               returncode=1)
+        self.assertIn('Configuration not found: %s' % created['id'],
+                      shown.stderr)
+
+    def test_deployment_commands(self):
+        source = self.hc.software_configs.create(
+            name='source', group='script', config=SCRIPT,
+            inputs=[{'name': 'foo', 'default': 'bar'}],
+            outputs=[{'name': 'result'}], options={'o': 1})
+        elsewhere = self.hc.software_deployments.create(
+            config_id=source.id, server_id='server-other')
+
+        # GET the source config, POST a derived one, POST the deployment.
+        created = self.openstack_json(
+            'software', 'deployment', 'create', 'cli-deployment',
+            '--server', 'server-cli', '--config', source.id,
+            '--input-value', 'foo=baz', '--input-value', 'extra=1',
+            '--action', 'CREATE', '--signal-transport', 'NO_SIGNAL')
+        self.assertNotEqual(source.id, created['config_id'])
+        self.assertEqual(
+            {'id': created['id'], 'server_id': 'server-cli',
+             'config_id': created['config_id'], 'input_values': {},
+             'output_values': None, 'action': 'CREATE',
+             'status': 'IN_PROGRESS', 'status_reason': None,
+             'creation_time': created['creation_time']}, created)
+        derived = self.hc.software_configs.get(created['config_id'])
+        self.assertEqual(('cli-deployment', 'script', SCRIPT, {'o': 1}),
+                         (derived.name, derived.group, derived.config,
+                          derived.options))
+        self.assertEqual(
+            [('foo', 'baz'), ('extra', '1'),
+             ('deploy_server_id', 'server-cli'), ('deploy_action', 'CREATE'),
+             ('deploy_signal_transport', 'NO_SIGNAL')],
+            [(i['name'], i['value']) for i in derived.inputs])
+
+        self.assertEqual(
+            [{'id': created['id'], 'config_id': created['config_id'],
+              'server_id': 'server-cli', 'action': 'CREATE',
+              'status': 'IN_PROGRESS'}],
+            self.openstack_json('software', 'deployment', 'list',
+                                '--server', 'server-cli'))
+
+        outputs = {'result': 'done', 'deploy_stdout': 'hello\n',
+                   'deploy_stderr': '', 'deploy_status_code': 0}
+        updated = self.hc.software_deployments.update(
+            created['id'], status='COMPLETE',
+            status_reason='Outputs received', output_values=outputs)
+        shown = self.openstack_json('software', 'deployment', 'show',
+                                    created['id'])
+        self.assertEqual(
+            {'id': created['id'], 'server_id': 'server-cli',
+             'config_id': created['config_id'],
+             'creation_time': created['creation_time'],
+             'updated_time': updated.updated_time, 'status': 'COMPLETE',
+             'status_reason': 'Outputs received', 'input_values': {},
+             'action': 'CREATE'}, shown)
+        self.assertRegex(shown['updated_time'], TIME)
+
+        output = self.openstack('software', 'deployment', 'output', 'show',
+                                created['id'], '--all')
+        self.assertIn('output_values:\n', output.stdout)
+        self.assertIn('  result: done\n', output.stdout)
+        self.assertIn('  deploy_status_code: 0\n', output.stdout)
+        self.assertIn('  deploy_stdout: |\n    hello\n', output.stdout)
+
+        metadata = self.openstack('software', 'deployment', 'metadata',
+                                  'show', 'server-cli')
+        self.assertEqual([derived.to_dict()], json.loads(metadata.stdout))
+
+        # GET, DELETE the deployment, then DELETE its derived config.
+        self.openstack('software', 'deployment', 'delete', created['id'])
+        self.assertRaises(exc.HTTPNotFound, self.hc.software_deployments.get,
+                          created['id'])
+        self.assertRaises(exc.HTTPNotFound, self.hc.software_configs.get,
+                          created['config_id'])
+        self.assertEqual([elsewhere.id],
+                         [d.id for d in self.hc.software_deployments.list()])
+        self.assertEqual([source.id],
+                         [c.id for c in self.hc.software_configs.list()])

@@ -1,0 +1,650 @@
+"""deploysvc.db.api: CRUD, visibility, errors, quotas and concurrency."""
+
+import datetime
+import threading
+
+import ddt
+import fixtures
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import engines
+from oslo_utils import fixture as utils_fixture
+from oslotest import base as oslotest_base
+import sqlalchemy as sa
+
+from deploysvc import conf
+from deploysvc.db import api as db_api
+from deploysvc.db import models
+from deploysvc import exception
+from deploysvc.tests import base
+from deploysvc.tests import fixtures as test_fixtures
+from deploysvc.tests import utils
+
+NOW = datetime.datetime(2015, 1, 31, 15, 12, 36, 123456)
+STACK_USER_PROJECT = 'c024bfada67845ddb17d2b0c0be8cd79'
+THIRD_PROJECT = 'f0e1d2c3b4a5968778695a4b3c2d1e0f'
+
+
+class DbTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.clock = self.useFixture(utils_fixture.TimeFixture(NOW))
+        self.other_context = self.make_context(base.OTHER_PROJECT)
+        self.admin_context = self.make_context(roles=('admin', 'member'))
+
+    def usage(self, resource, project_id=base.PROJECT):
+        """The quota counter of ``project_id`` (None: no row)."""
+        qu = models.QuotaUsage
+        with db_api.context_manager.reader.using(self.make_context()) as s:
+            return s.execute(sa.select(qu.in_use).where(
+                qu.project_id == project_id,
+                qu.resource == resource)).scalar_one_or_none()
+
+
+class TestConfigs(DbTestCase):
+
+    def test_create_and_get(self):
+        row = utils.create_test_config(self.context, name='n', group=None,
+                                       config={'configs': [1]})
+        got = db_api.config_get(self.context, row.id)
+        self.assertEqual(
+            (row.id, base.PROJECT, NOW, 'n', None, {'configs': [1]},
+             [{'name': 'foo', 'type': 'String'}],
+             [{'name': 'result', 'type': 'String', 'error_output': False}],
+             {}),
+            (got.id, got.project_id, got.created_at, got.name, got.group,
+             got.config, got.inputs, got.outputs, got.options))
+
+    def test_create_generates_distinct_ids(self):
+        ids = set(utils.create_test_config(self.context).id
+                  for _ in range(3))
+        self.assertEqual(3, len(ids))
+
+    def test_get_not_found(self):
+        e = self.assertRaises(exception.ConfigNotFound, db_api.config_get,
+                              self.context, 'missing')
+        self.assertEqual('Software config with id missing not found',
+                         str(e))
+
+    def test_get_other_project(self):
+        row = utils.create_test_config(self.other_context)
+        self.assertRaises(exception.ConfigNotFound, db_api.config_get,
+                          self.context, row.id)
+        self.assertEqual(row.id,
+                         db_api.config_get(self.admin_context, row.id).id)
+
+    def test_list_newest_first_with_paging(self):
+        rows = []
+        for _ in range(3):
+            rows.append(utils.create_test_config(self.context))
+            self.clock.advance_time_seconds(1)
+        utils.create_test_config(self.other_context)
+        ids = [r.id for r in reversed(rows)]
+        self.assertEqual(ids, [r.id for r in db_api.config_list(
+            self.context, None)])
+        self.assertEqual(ids[:2], [r.id for r in db_api.config_list(
+            self.context, 2)])
+        self.assertEqual(ids[1:], [r.id for r in db_api.config_list(
+            self.context, None, marker=ids[0])])
+        # An unknown marker is ignored (Heat's quirk for configs).
+        self.assertEqual(ids, [r.id for r in db_api.config_list(
+            self.context, None, marker='missing')])
+
+    def test_list_all_projects(self):
+        own = utils.create_test_config(self.context)
+        self.clock.advance_time_seconds(1)
+        foreign = utils.create_test_config(self.other_context)
+        expected = [foreign.id, own.id]
+        self.assertEqual(expected, [r.id for r in db_api.config_list(
+            self.context, None, all_projects=True)])
+        self.assertEqual(expected, [r.id for r in db_api.config_list(
+            self.admin_context, None)])
+
+    def test_delete(self):
+        row = utils.create_test_config(self.context)
+        db_api.config_delete(self.context, row.id)
+        self.assertRaises(exception.ConfigNotFound, db_api.config_get,
+                          self.context, row.id)
+        self.assertRaises(exception.ConfigNotFound, db_api.config_delete,
+                          self.context, row.id)
+
+    def test_delete_other_project(self):
+        row = utils.create_test_config(self.other_context)
+        self.assertRaises(exception.ConfigNotFound, db_api.config_delete,
+                          self.context, row.id)
+        self.assertEqual(row.id,
+                         db_api.config_get(self.other_context, row.id).id)
+        self.assertEqual(1, self.usage(db_api.CONFIGS, base.OTHER_PROJECT))
+
+    def test_delete_referenced(self):
+        row = utils.create_test_config(self.context)
+        utils.create_test_deployment(self.context, config_id=row.id)
+        e = self.assertRaises(exception.InvalidRestrictedAction,
+                              db_api.config_delete, self.context, row.id)
+        self.assertEqual('Software config with id %s can not be deleted as '
+                         'it is referenced.' % row.id, str(e))
+        self.assertEqual(409, e.code)
+        self.assertEqual(row.id, db_api.config_get(self.context, row.id).id)
+        # The rollback kept the quota usage.
+        self.assertEqual(1, self.usage(db_api.CONFIGS))
+
+    def test_delete_referenced_by_other_project(self):
+        row = utils.create_test_config(self.context)
+        utils.create_test_deployment(self.admin_context, config_id=row.id)
+        self.assertRaises(exception.InvalidRestrictedAction,
+                          db_api.config_delete, self.context, row.id)
+
+
+class TestForeignKeys(DbTestCase):
+    """The RESTRICT foreign key also holds on SQLite."""
+
+    def setUp(self):
+        super().setUp()
+        self.sc = utils.create_test_config(self.context)
+        self.sd = utils.create_test_deployment(self.context,
+                                               config_id=self.sc.id)
+
+    def test_delete_referenced_config_row(self):
+        sc = models.SoftwareConfig
+        with db_api.context_manager.writer.using(self.context) as session:
+            self.assertRaises(db_exc.DBReferenceError, session.execute,
+                              sa.delete(sc).where(sc.id == self.sc.id))
+
+    def test_insert_deployment_of_missing_config(self):
+        sd = models.SoftwareDeployment
+        with db_api.context_manager.writer.using(self.context) as session:
+            self.assertRaises(db_exc.DBReferenceError, session.execute,
+                              sa.insert(sd).values(
+                                  id='d', project_id='p', server_id='s',
+                                  config_id='missing', created_at=NOW))
+
+    def test_update_deployment_to_missing_config(self):
+        sd = models.SoftwareDeployment
+        with db_api.context_manager.writer.using(self.context) as session:
+            self.assertRaises(db_exc.DBReferenceError, session.execute,
+                              sa.update(sd).where(sd.id == self.sd.id)
+                              .values(config_id='missing'))
+
+    def test_api_delete_of_referenced_config(self):
+        self.assertRaises(exception.InvalidRestrictedAction,
+                          db_api.config_delete, self.context, self.sc.id)
+
+    def test_api_create_with_missing_config(self):
+        e = self.assertRaises(
+            exception.ConfigNotFound, db_api.deployment_create,
+            self.context, utils.get_test_deployment(config_id='missing'))
+        self.assertEqual('Software config with id missing not found', str(e))
+        self.assertEqual([self.sd.id],
+                         [r.id for r in db_api.deployment_list(self.context)])
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
+
+
+class TestDeployments(DbTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.sc = utils.create_test_config(self.context)
+
+    def create(self, context=None, **kw):
+        context = context or self.context
+        config_id = kw.pop('config_id', None)
+        if config_id is None and context is self.context:
+            config_id = self.sc.id
+        return utils.create_test_deployment(context, config_id=config_id,
+                                            **kw)
+
+    def test_create_and_get(self):
+        row = self.create(input_values={'a': [1]},
+                          stack_user_project_id=STACK_USER_PROJECT)
+        got = db_api.deployment_get(self.context, row.id)
+        self.assertEqual(
+            (row.id, base.PROJECT, STACK_USER_PROJECT,
+             'ec14c864-096e-4e27-bb8a-2c2b4dc6f3f5', self.sc.id,
+             {'a': [1]}, None, 'CREATE', 'IN_PROGRESS',
+             'Deploy data available', NOW, None),
+            (got.id, got.project_id, got.stack_user_project_id,
+             got.server_id, got.config_id, got.input_values,
+             got.output_values, got.action, got.status, got.status_reason,
+             got.created_at, got.updated_at))
+        self.assertEqual(self.sc.id, got.config.id)
+
+    def test_create_with_other_projects_config(self):
+        foreign = utils.create_test_config(self.other_context)
+        self.assertRaises(exception.ConfigNotFound, db_api.deployment_create,
+                          self.context,
+                          utils.get_test_deployment(config_id=foreign.id))
+        row = db_api.deployment_create(
+            self.admin_context,
+            utils.get_test_deployment(config_id=foreign.id))
+        self.assertEqual((foreign.id, base.PROJECT),
+                         (row.config_id, row.project_id))
+
+    def test_get_not_found(self):
+        e = self.assertRaises(exception.DeploymentNotFound,
+                              db_api.deployment_get, self.context, 'missing')
+        self.assertEqual('Deployment with id missing not found', str(e))
+
+    def test_visibility(self):
+        row = self.create(stack_user_project_id=STACK_USER_PROJECT)
+        self.assertRaises(exception.DeploymentNotFound,
+                          db_api.deployment_get, self.other_context, row.id)
+        for context in (self.make_context(STACK_USER_PROJECT),
+                        self.make_context(base.OTHER_PROJECT,
+                                          roles=('admin',))):
+            self.assertEqual(row.id,
+                             db_api.deployment_get(context, row.id).id)
+
+    def test_update(self):
+        row = self.create(output_values={'old': 1})
+        new = utils.create_test_config(self.context)
+        self.clock.advance_time_seconds(5)
+        updated = db_api.deployment_update(
+            self.context, row.id,
+            {'config_id': new.id, 'output_values': {'new': 2},
+             'status': 'COMPLETE', 'status_reason': 'Outputs received'})
+        got = db_api.deployment_get(self.context, row.id)
+        for r in (updated, got):
+            self.assertEqual(
+                (new.id, new.id, {'new': 2}, 'COMPLETE', 'Outputs received',
+                 NOW + datetime.timedelta(seconds=5), NOW, {}),
+                (r.config_id, r.config.id, r.output_values, r.status,
+                 r.status_reason, r.updated_at, r.created_at,
+                 r.input_values))
+
+    def test_update_time_strictly_increases(self):
+        row = self.create()
+        times = [db_api.deployment_update(self.context, row.id, {}).updated_at
+                 for _ in range(3)]
+        tick = datetime.timedelta(microseconds=1)
+        self.assertEqual([NOW, NOW + tick, NOW + 2 * tick], times)
+        self.clock.advance_time_seconds(-60)
+        self.assertEqual(
+            NOW + 3 * tick,
+            db_api.deployment_update(self.context, row.id, {}).updated_at)
+
+    def test_update_unknown_config_rolls_back(self):
+        row = self.create()
+        self.assertRaises(exception.ConfigNotFound, db_api.deployment_update,
+                          self.context, row.id,
+                          {'config_id': 'missing', 'status': 'FAILED'})
+        got = db_api.deployment_get(self.context, row.id)
+        self.assertEqual((self.sc.id, 'IN_PROGRESS', None),
+                         (got.config_id, got.status, got.updated_at))
+
+    def test_update_other_projects_config(self):
+        row = self.create()
+        foreign = utils.create_test_config(self.other_context)
+        self.assertRaises(exception.ConfigNotFound, db_api.deployment_update,
+                          self.context, row.id, {'config_id': foreign.id})
+
+    def test_update_not_visible(self):
+        row = self.create()
+        for deployment_id, context in (('missing', self.context),
+                                       (row.id, self.other_context)):
+            self.assertRaises(exception.DeploymentNotFound,
+                              db_api.deployment_update, context,
+                              deployment_id, {'status': 'FAILED'})
+        self.assertIsNone(db_api.deployment_get(self.context,
+                                                row.id).updated_at)
+
+    def test_delete(self):
+        row = self.create()
+        db_api.deployment_delete(self.context, row.id)
+        self.assertRaises(exception.DeploymentNotFound,
+                          db_api.deployment_get, self.context, row.id)
+        self.assertRaises(exception.DeploymentNotFound,
+                          db_api.deployment_delete, self.context, row.id)
+        # The config stays and can now be deleted.
+        db_api.config_delete(self.context, self.sc.id)
+
+    def test_delete_other_project(self):
+        row = self.create()
+        self.assertRaises(exception.DeploymentNotFound,
+                          db_api.deployment_delete, self.other_context,
+                          row.id)
+        self.assertEqual(row.id, db_api.deployment_get(self.context,
+                                                       row.id).id)
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
+
+    def test_delete_by_stack_user_project_releases_owner_quota(self):
+        row = self.create(stack_user_project_id=STACK_USER_PROJECT)
+        db_api.deployment_delete(self.make_context(STACK_USER_PROJECT),
+                                 row.id)
+        self.assertEqual(0, self.usage(db_api.DEPLOYMENTS))
+        self.assertIsNone(self.usage(db_api.DEPLOYMENTS, STACK_USER_PROJECT))
+
+    def test_deployments_for_server(self):
+        named_b = utils.create_test_config(self.context, name='b')
+        named_a = utils.create_test_config(self.context, name='a')
+        unnamed = utils.create_test_config(self.context, name=None)
+        d1 = self.create(config_id=named_b.id)
+        self.clock.advance_time_seconds(1)
+        d2 = self.create(config_id=unnamed.id)
+        d3 = self.create(config_id=named_a.id)
+        self.clock.advance_time_seconds(1)
+        d4 = self.create(config_id=unnamed.id)
+        self.create(config_id=named_a.id, server_id='other')
+        self.create(context=self.other_context)
+        self.assertEqual(
+            [d2.id, d4.id, d3.id, d1.id],
+            [r.id for r in db_api.deployments_for_server(
+                self.context, d1.server_id)])
+        self.assertEqual([], db_api.deployments_for_server(self.context,
+                                                           'unknown'))
+
+
+@ddt.ddt
+class TestDeploymentList(DbTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.sc = utils.create_test_config(self.context)
+        # Nullable sort keys get NULLs; created_at values repeat.
+        specs = [('s1', 'CREATE', 'COMPLETE'), ('s2', None, None),
+                 ('s1', 'UPDATE', None), ('s2', 'CREATE', 'FAILED'),
+                 ('s1', None, 'COMPLETE'), ('s2', 'DELETE', 'IN_PROGRESS')]
+        self.rows = []
+        for i, (server, action, status) in enumerate(specs):
+            self.rows.append(utils.create_test_deployment(
+                self.context, config_id=self.sc.id, server_id=server,
+                action=action, status=status))
+            if i % 2:
+                self.clock.advance_time_seconds(1)
+        for i in (1, 4):
+            self.clock.advance_time_seconds(1)
+            self.rows[i] = db_api.deployment_update(self.context,
+                                                    self.rows[i].id, {})
+        utils.create_test_deployment(self.other_context)
+
+    def ids(self, **kw):
+        return [r.id for r in db_api.deployment_list(self.context, **kw)]
+
+    def test_default_order(self):
+        expected = [r.id for r in sorted(
+            self.rows, key=lambda r: (r.created_at, r.id))]
+        self.assertEqual(expected, self.ids())
+
+    @ddt.data(*[(key, direction)
+                for key in ('created_at', 'updated_at', 'id', 'status',
+                            'action', 'server_id')
+                for direction in ('asc', 'desc')])
+    @ddt.unpack
+    def test_sort_and_page(self, key, direction):
+        column = db_api._SORT_KEYS[key]
+
+        def sort_key(row):
+            # NULL is the smallest value.
+            value = getattr(row, column)
+            return (value is not None, value or '', row.id)
+
+        expected = [r.id for r in sorted(self.rows, key=sort_key,
+                                         reverse=direction == 'desc')]
+        self.assertEqual(expected, self.ids(sort_key=key,
+                                            sort_dir=direction))
+        pages = []
+        marker = None
+        for _ in range(len(self.rows) + 1):
+            page = self.ids(sort_key=key, sort_dir=direction, limit=1,
+                            marker=marker)
+            if not page:
+                break
+            pages.extend(page)
+            marker = page[-1]
+        self.assertEqual(expected, pages)
+
+    @ddt.unpack
+    @ddt.data(({'server_id': 's1'}, [0, 2, 4]),
+              ({'server_id': 's2', 'action': 'CREATE'}, [3]),
+              ({'status': 'COMPLETE'}, [0, 4]),
+              ({'status': 'COMPLETE', 'server_id': 's2'}, []))
+    def test_filters(self, filters, expected):
+        self.assertEqual([self.rows[i].id for i in expected],
+                         self.ids(filters=filters))
+
+    def test_config_filter(self):
+        self.assertEqual(len(self.rows), len(self.ids(
+            filters={'config_id': self.sc.id})))
+        self.assertEqual([], self.ids(filters={'config_id': 'missing'}))
+
+    def test_unknown_marker(self):
+        e = self.assertRaises(exception.BadRequest, self.ids,
+                              marker='missing')
+        self.assertEqual('Invalid marker: deployment missing not found.',
+                         str(e))
+
+    def test_stack_user_project_rows(self):
+        named = utils.create_test_deployment(
+            self.context, config_id=self.sc.id,
+            stack_user_project_id=STACK_USER_PROJECT)
+        self.assertEqual([named.id], [r.id for r in db_api.deployment_list(
+            self.make_context(STACK_USER_PROJECT))])
+
+    def test_admin_sees_all(self):
+        self.assertEqual(len(self.rows) + 1,
+                         len(db_api.deployment_list(self.admin_context)))
+
+
+class TestQuota(DbTestCase):
+
+    message = ('Request limit exceeded: You have reached the maximum '
+               'software %s per tenant, %d. Please delete some %s.')
+
+    def setUp(self):
+        super().setUp()
+        self.sc = utils.create_test_config(self.context)
+
+    def create(self, context=None, limit=2):
+        context = context or self.context
+        return db_api.deployment_create(
+            context, utils.get_test_deployment(config_id=self.sc.id),
+            limit=limit)
+
+    def test_reserve_and_release(self):
+        rows = [self.create() for _ in range(2)]
+        self.assertEqual(2, self.usage(db_api.DEPLOYMENTS))
+        e = self.assertRaises(exception.RequestLimitExceeded, self.create)
+        self.assertEqual(self.message % ('deployments', 2, 'deployments'),
+                         str(e))
+        self.assertEqual(400, e.code)
+        self.assertEqual(2, self.usage(db_api.DEPLOYMENTS))
+        db_api.deployment_delete(self.context, rows[0].id)
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
+        self.create()
+        self.assertEqual(2, self.usage(db_api.DEPLOYMENTS))
+
+    def test_config_quota(self):
+        self.assertEqual(1, self.usage(db_api.CONFIGS))
+        db_api.config_create(self.context, utils.get_test_config(), limit=2)
+        e = self.assertRaises(exception.RequestLimitExceeded,
+                              db_api.config_create, self.context,
+                              utils.get_test_config(), limit=2)
+        self.assertEqual(self.message % ('configs', 2, 'configs'), str(e))
+        self.assertEqual(2, self.usage(db_api.CONFIGS))
+        db_api.config_delete(self.context, self.sc.id)
+        self.assertEqual(1, self.usage(db_api.CONFIGS))
+
+    def test_zero_limit(self):
+        e = self.assertRaises(exception.RequestLimitExceeded, self.create,
+                              limit=0)
+        self.assertEqual(self.message % ('deployments', 0, 'deployments'),
+                         str(e))
+        self.assertIsNone(self.usage(db_api.DEPLOYMENTS))
+
+    def test_unlimited_still_counts(self):
+        for _ in range(3):
+            self.create(limit=-1)
+        self.assertEqual(3, self.usage(db_api.DEPLOYMENTS))
+
+    def test_admin_exempt_but_counted(self):
+        admin = self.make_context(roles=('admin',))
+        for _ in range(3):
+            self.create(context=admin, limit=1)
+        self.assertEqual(3, self.usage(db_api.DEPLOYMENTS))
+        self.assertRaises(exception.RequestLimitExceeded, self.create,
+                          limit=3)
+
+    def test_per_project(self):
+        other_config = utils.create_test_config(self.other_context)
+        db_api.deployment_create(
+            self.other_context,
+            utils.get_test_deployment(config_id=other_config.id), limit=1)
+        self.create(limit=1)
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS,
+                                       base.OTHER_PROJECT))
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
+
+    def test_failed_create_does_not_count(self):
+        self.create()
+        self.assertRaises(exception.ConfigNotFound, db_api.deployment_create,
+                          self.context,
+                          utils.get_test_deployment(config_id='missing'),
+                          limit=2)
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
+
+
+class FileDatabase(fixtures.Fixture):
+    """A SQLite database in a file, shared by threads (unlike :memory:).
+
+    Used instead of the in-memory Database fixture (patches do not nest).
+    """
+
+    def _setUp(self):
+        db_api.configure(conf.CONF)
+        path = self.useFixture(fixtures.TempDir()).join('deploysvc.sqlite')
+        self.engine = engines.create_engine('sqlite:///' + path,
+                                            sqlite_fk=True)
+        models.Base.metadata.create_all(self.engine)
+        self.addCleanup(self.engine.dispose)
+        self.addCleanup(db_api.context_manager.patch_engine(self.engine))
+
+
+class TestConcurrency(oslotest_base.BaseTestCase):
+    """Threads on one file database: D13 and D14, with no sleeps."""
+
+    threads = 6
+    make_context = staticmethod(base.TestCase.make_context)
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(test_fixtures.ConfFixture())
+        self.useFixture(test_fixtures.PolicyFixture())
+        self.useFixture(FileDatabase())
+        self.context = self.make_context()
+        self.sc = utils.create_test_config(self.context)
+
+    def run_threads(self, func, count):
+        """Run func(i) in ``count`` threads started together."""
+        barrier = threading.Barrier(count, timeout=30)
+        results = [None] * count
+
+        def target(i):
+            try:
+                barrier.wait()
+                results[i] = ('ok', func(i))
+            except Exception as e:
+                results[i] = ('error', e)
+
+        threads = [threading.Thread(target=target, args=(i,))
+                   for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+            self.assertFalse(thread.is_alive())
+        return results
+
+    def test_deployment_quota_never_exceeded(self):
+        limit = 3
+
+        def create(i):
+            return db_api.deployment_create(
+                self.make_context(),
+                utils.get_test_deployment(config_id=self.sc.id), limit=limit)
+
+        results = self.run_threads(create, self.threads)
+        created = [r for kind, r in results if kind == 'ok']
+        errors = [r for kind, r in results if kind == 'error']
+        self.assertEqual(limit, len(created), errors)
+        self.assertEqual(self.threads - limit, len(errors))
+        for error in errors:
+            self.assertIsInstance(error, exception.RequestLimitExceeded)
+        self.assertEqual(sorted(r.id for r in created), sorted(
+            r.id for r in db_api.deployment_list(self.context)))
+
+    def test_config_quota_never_exceeded(self):
+        limit = 4
+
+        def create(i):
+            return db_api.config_create(
+                self.make_context(base.OTHER_PROJECT),
+                utils.get_test_config(name='c%d' % i), limit=limit)
+
+        results = self.run_threads(create, self.threads)
+        kinds = sorted(kind for kind, _ in results)
+        self.assertEqual(['error'] * (self.threads - limit) + ['ok'] * limit,
+                         kinds, results)
+        for kind, result in results:
+            if kind == 'error':
+                self.assertIsInstance(result, exception.RequestLimitExceeded)
+        self.assertEqual(limit, len(db_api.config_list(
+            self.make_context(base.OTHER_PROJECT), None)))
+
+    def test_concurrent_updates_serialize(self):
+        row = utils.create_test_deployment(self.context,
+                                           config_id=self.sc.id)
+        rounds = 2
+
+        def update(i):
+            returned = []
+            for n in range(rounds):
+                returned.append(db_api.deployment_update(
+                    self.make_context(), row.id,
+                    {'output_values': {'writer': i, 'round': n},
+                     'status_reason': 'writer %d round %d' % (i, n)}))
+            return [(r.updated_at, r.output_values, r.status_reason)
+                    for r in returned]
+
+        results = self.run_threads(update, self.threads)
+        self.assertEqual(['ok'] * self.threads, [k for k, _ in results],
+                         results)
+        updates = sorted(u for _, thread in results for u in thread)
+        times = [u[0] for u in updates]
+        # Every update got its own, strictly increasing time ...
+        self.assertEqual(self.threads * rounds, len(set(times)))
+        # ... each thread's own updates in its order ...
+        for _, thread in results:
+            self.assertEqual(sorted(thread), thread)
+        # ... and the row holds what the last update wrote, nothing mixed.
+        final = db_api.deployment_get(self.context, row.id)
+        self.assertEqual(updates[-1],
+                         (final.updated_at, final.output_values,
+                          final.status_reason))
+        for _, outputs, reason in updates:
+            self.assertEqual('writer %(writer)d round %(round)d' % outputs,
+                             reason)
+
+    def test_concurrent_deletes(self):
+        rows = [utils.create_test_deployment(self.context,
+                                             config_id=self.sc.id)
+                for _ in range(self.threads)]
+
+        def delete(i):
+            # Two threads race for each of half of the rows.
+            db_api.deployment_delete(self.make_context(), rows[i // 2].id)
+
+        results = self.run_threads(delete, self.threads)
+        errors = [r for kind, r in results if kind == 'error']
+        self.assertEqual(self.threads // 2, len(errors), results)
+        for error in errors:
+            self.assertIsInstance(error, exception.DeploymentNotFound)
+        remaining = self.threads - self.threads // 2
+        self.assertEqual(remaining, len(db_api.deployment_list(
+            self.context)))
+        self.assertEqual(remaining, self.usage_of(db_api.DEPLOYMENTS))
+
+    def usage_of(self, resource):
+        qu = models.QuotaUsage
+        with db_api.context_manager.reader.using(self.context) as s:
+            return s.execute(sa.select(qu.in_use).where(
+                qu.project_id == base.PROJECT,
+                qu.resource == resource)).scalar_one()

@@ -1,0 +1,100 @@
+"""The alembic migrations produce exactly the models, on a fresh SQLite.
+
+The schema is built by ``deploysvc.db.migration.upgrade`` (what
+``deploysvc-manage db sync`` runs) on a new engine patched into the DB API's
+transaction context manager, instead of the fixture's ``create_all``.
+"""
+
+import fixtures
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import engines
+from oslo_db.sqlalchemy import test_migrations
+from oslotest import base as oslotest_base
+import sqlalchemy as sa
+
+from deploysvc import conf
+from deploysvc.db import api as db_api
+from deploysvc.db import migration
+from deploysvc.db import models
+from deploysvc import exception
+from deploysvc.tests import base
+from deploysvc.tests import fixtures as test_fixtures
+from deploysvc.tests import utils
+
+
+class MigratedDatabase(fixtures.Fixture):
+    """An empty in-memory SQLite engine, patched into the DB API."""
+
+    def _setUp(self):
+        db_api.configure(conf.CONF)
+        self.engine = engines.create_engine('sqlite://', sqlite_fk=True)
+        self.addCleanup(self.engine.dispose)
+        self.addCleanup(db_api.context_manager.patch_engine(self.engine))
+
+
+class MigrationTestCase(oslotest_base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(test_fixtures.ConfFixture())
+        self.useFixture(test_fixtures.PolicyFixture())
+        self.database = self.useFixture(MigratedDatabase())
+
+    def tables(self):
+        return sorted(sa.inspect(self.database.engine).get_table_names())
+
+
+class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
+                               MigrationTestCase):
+
+    def db_sync(self, engine):
+        self.assertIs(self.database.engine, engine)
+        migration.upgrade()
+
+    def get_engine(self):
+        return self.database.engine
+
+    def get_metadata(self):
+        return models.Base.metadata
+
+
+class TestMigration(MigrationTestCase):
+
+    def test_fresh_database_has_no_version(self):
+        self.assertIsNone(migration.version())
+        self.assertEqual([], self.tables())
+
+    def test_upgrade_reaches_head(self):
+        migration.upgrade()
+        head = migration.head()
+        self.assertIsNotNone(head)
+        self.assertEqual(head, migration.version())
+        self.assertEqual(['agent_server', 'alembic_version',
+                          'deployment_event', 'quota_usage',
+                          'software_config', 'software_deployment'],
+                         self.tables())
+
+    def test_upgrade_is_idempotent(self):
+        migration.upgrade()
+        context = base.TestCase.make_context()
+        config = utils.create_test_config(context)
+        migration.upgrade()
+        self.assertEqual(migration.head(), migration.version())
+        # The data survived the second run.
+        self.assertEqual(config.id, db_api.config_get(context, config.id).id)
+
+    def test_stamp(self):
+        migration.stamp()
+        self.assertEqual(migration.head(), migration.version())
+
+    def test_migrated_schema_restricts_config_delete(self):
+        migration.upgrade()
+        context = base.TestCase.make_context()
+        config = utils.create_test_config(context)
+        utils.create_test_deployment(context, config_id=config.id)
+        sc = models.SoftwareConfig
+        with db_api.context_manager.writer.using(context) as session:
+            self.assertRaises(db_exc.DBReferenceError, session.execute,
+                              sa.delete(sc).where(sc.id == config.id))
+        self.assertRaises(exception.InvalidRestrictedAction,
+                          db_api.config_delete, context, config.id)
