@@ -1,4 +1,15 @@
-"""The policy enforcer: created once, reset only by tests."""
+"""The policy enforcer: created once, reset only by tests.
+
+oslo.policy looks for changes of the policy file on every check (and, when
+there is no file, searches every configuration directory for it), and
+evaluates the rule tree again each time.  On the hot paths that cost more
+than the rest of a request, so the enforcer here re-checks its files at
+most once per ``_RELOAD_INTERVAL`` seconds, and decisions are memoised for
+that same interval: a changed policy file takes effect within a second,
+as it would with any real request rate.
+"""
+
+import time
 
 from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
@@ -8,12 +19,41 @@ from deploysvc import policies
 
 _ENFORCER = None
 
+_RELOAD_INTERVAL = 1.0
+# Memoised decisions are dropped with every file check; the size bound only
+# matters for floods of distinct identities within one interval.
+_MAX_DECISIONS = 10000
+
+
+class Enforcer(oslo_policy.Enforcer):
+    """An Enforcer that checks its files at most once per interval."""
+
+    _checked_at = None
+    decisions = None
+
+    def load_rules(self, force_reload=False):
+        now = time.monotonic()
+        if (force_reload or self._checked_at is None
+                or now - self._checked_at >= _RELOAD_INTERVAL):
+            super().load_rules(force_reload)
+            self._checked_at = now
+            self.decisions = {}
+
+    def set_rules(self, rules, overwrite=True, use_conf=False):
+        super().set_rules(rules, overwrite=overwrite, use_conf=use_conf)
+        self.decisions = {}
+
+    def clear(self):
+        super().clear()
+        self._checked_at = None
+        self.decisions = {}
+
 
 def init(conf=None):
     """Create the enforcer with the rules in code (idempotent)."""
     global _ENFORCER
     if _ENFORCER is None:
-        _ENFORCER = oslo_policy.Enforcer(conf or cfg.CONF)
+        _ENFORCER = Enforcer(conf or cfg.CONF)
         _ENFORCER.register_defaults(policies.list_rules())
         _ENFORCER.load_rules()
     return _ENFORCER
@@ -39,14 +79,38 @@ def get_enforcer():
     return init(cfg.CONF)
 
 
+def _freeze(values):
+    return tuple(sorted(
+        (key, tuple(value) if isinstance(value, list) else value)
+        for key, value in values.items()))
+
+
+def _allowed(action, target, context):
+    """The (memoised) decision of ``action`` for this identity."""
+    enforcer = init()
+    enforcer.load_rules()
+    creds = context.to_policy_values()
+    key = (action, _freeze(target), _freeze(creds))
+    decision = enforcer.decisions.get(key)
+    if decision is None:
+        try:
+            decision = bool(enforcer.authorize(action, target, creds,
+                                               do_raise=True))
+        except (oslo_policy.PolicyNotAuthorized, oslo_policy.InvalidScope):
+            decision = False
+        if len(enforcer.decisions) >= _MAX_DECISIONS:
+            enforcer.decisions.clear()
+        enforcer.decisions[key] = decision
+    return decision
+
+
 def authorize(context, action, target):
     """Raise exception.Forbidden unless ``context`` may do ``action``."""
-    try:
-        return init().authorize(action, target, context, do_raise=True)
-    except (oslo_policy.PolicyNotAuthorized, oslo_policy.InvalidScope):
+    if not _allowed(action, target, context):
         raise exception.Forbidden(action=action)
+    return True
 
 
 def check_is_admin(context):
     """Whether the context passes the ``context_is_admin`` rule."""
-    return init().authorize('context_is_admin', {}, context, do_raise=False)
+    return _allowed('context_is_admin', {}, context)

@@ -30,10 +30,15 @@ _DESCRIPTIONS = {
 
 
 def served_id(deployment):
-    """Stable while config, inputs and action stay the same."""
+    """Stable while config, inputs and action stay the same.
+
+    ``served_revision`` counts their changes, so a change that restores
+    earlier values still gets an id the agent has never deployed
+    (55-heat-config skips ids it has run, forever).
+    """
     key = json.dumps([deployment.id, deployment.config_id,
-                      deployment.input_values or {}, deployment.action],
-                     sort_keys=True)
+                      deployment.input_values or {}, deployment.action,
+                      deployment.served_revision], sort_keys=True)
     return str(uuid.uuid5(_ID_NAMESPACE, key))
 
 

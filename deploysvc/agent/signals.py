@@ -34,6 +34,9 @@ def apply(deployment_id, outputs, output_values, details):
     if failed:
         reasons.append('deploy_status_code : Deployment exited with '
                        'non-zero status code: %s' % code)
+        event = 'deployment %s failed (%s)' % (deployment_id, code)
+    else:
+        event = 'deployment %s succeeded' % deployment_id
     for output in outputs or ():
         name = output.get('name')
         if name in details:
@@ -41,12 +44,10 @@ def apply(deployment_id, outputs, output_values, details):
             if output.get('error_output'):
                 failed = True
                 reasons.append('%s : %s' % (name, details[name]))
+                # As Heat: an error output's event has no status code.
+                event = 'deployment %s failed' % deployment_id
     for key in _STANDARD:
         values[key] = details.get(key)
     if failed:
-        event = 'deployment %s failed' % deployment_id
-        if code and str(code) != '0':
-            event += ' (%s)' % code
         return Result(FAILED, ', '.join(reasons), values, event)
-    return Result(COMPLETE, 'Outputs received', values,
-                  'deployment %s succeeded' % deployment_id)
+    return Result(COMPLETE, 'Outputs received', values, event)

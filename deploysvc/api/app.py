@@ -31,8 +31,35 @@ _PACKAGED_PASTE = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
                                'deploysvc', 'api-paste.ini')
 
 
+def _memoize_pecan_argspec():
+    """Remember controller signatures instead of inspecting them each time.
+
+    Pecan inspects the signature of the controller on every request
+    (``pecan.core.invoke_controller`` -> ``pecan.util.getargspec``, which
+    also builds a new namedtuple class each call): about a third of a
+    millisecond of CPU per request.  A function's signature never changes,
+    so it is computed once per function.
+    """
+    original = pecan.core.getargspec
+    if getattr(original, 'memoized', False):
+        return
+    cache = {}
+
+    def getargspec(func):
+        key = getattr(func, '__func__', func)
+        try:
+            return cache[key]
+        except KeyError:
+            result = cache[key] = original(func)
+            return result
+
+    getargspec.memoized = True
+    pecan.core.getargspec = getargspec
+
+
 def setup_app():
     """The bare Pecan application (no middleware)."""
+    _memoize_pecan_argspec()
     policy.init(CONF)
     db_api.configure(CONF)
     return pecan.make_app(root.RootController(),

@@ -49,11 +49,13 @@ def server_rotate(context, server_id):
         .values(revision=agent.revision + 1, **values),
         execution_options=_NO_SYNC)
     if not updated.rowcount:
+        # No savepoint (see deploysvc.db.api._reserve): a concurrent insert
+        # retries the whole transaction, which then takes the UPDATE path.
         try:
-            with context.session.begin_nested():
-                context.session.add(agent(project_id=context.project_id,
-                                          server_id=server_id, revision=1,
-                                          **values))
+            context.session.add(agent(project_id=context.project_id,
+                                      server_id=server_id, revision=1,
+                                      **values))
+            context.session.flush()
         except db_exc.DBDuplicateEntry as e:
             raise db_exc.RetryRequest(e)
     return _server_row(context, server_id)
@@ -122,7 +124,8 @@ def signal(context, deployment_id, mac, details):
     if row.status != signals.IN_PROGRESS:
         db_api.record_event(
             context, row.id, 'signal', row.status, row.status, False,
-            'Ignored: the deployment is %s, not IN_PROGRESS.' % row.status,
+            'Ignored: the deployment is %s, not IN_PROGRESS.'
+            % (row.status or 'without a status'),
             stored)
         return row, None
     result = signals.apply(row.id, row.config.outputs, row.output_values,

@@ -131,10 +131,14 @@ def _reserve(context, resource, limit):
             usage.resource == resource)).first()
     if exists is not None or (enforce and limit == 0):
         raise _quota_error(resource, limit)
+    # No savepoint: on MySQL a deadlock rolls back the whole transaction,
+    # savepoints included, and ROLLBACK TO SAVEPOINT then fails with a
+    # DBError that hides the DBDeadlock from the retry.  Nothing before
+    # this INSERT needs keeping: a retry of the whole transaction is right.
     try:
-        with context.session.begin_nested():
-            context.session.add(usage(project_id=context.project_id,
-                                      resource=resource, in_use=1))
+        context.session.add(usage(project_id=context.project_id,
+                                  resource=resource, in_use=1))
+        context.session.flush()
     except db_exc.DBDuplicateEntry as e:
         # Another transaction created the row first: start over.
         raise db_exc.RetryRequest(e)
@@ -377,6 +381,7 @@ def deployment_update(context, deployment_id, values):
         if key != 'config_id':
             setattr(row, key, value)
     if served != (row.config.id, row.input_values, row.action):
+        row.served_revision = (row.served_revision or 0) + 1
         bump_server(context, row.project_id, row.server_id)
     if 'status' in values:
         record_event(context, row.id, 'api', status_from, row.status, True,

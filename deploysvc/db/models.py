@@ -75,6 +75,10 @@ class SoftwareDeployment(Base):
         sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
     created_at = sa.Column(_timestamp(), nullable=False)
     updated_at = sa.Column(_timestamp(), nullable=True)
+    # Bumped whenever config, inputs or action change: the id of the agent's
+    # metadata item derives from it, so it never repeats.
+    served_revision = sa.Column(sa.Integer, nullable=False, default=0,
+                                server_default='0')
 
     config = orm.relationship(SoftwareConfig, lazy='raise')
 

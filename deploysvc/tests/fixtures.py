@@ -45,7 +45,8 @@ def _server_engine(url):
             connection.exec_driver_sql('CREATE DATABASE %s' % name)
         admin.dispose()
         engine = engines.create_engine(
-            str(sqlalchemy.engine.make_url(url).set(database=name)))
+            sqlalchemy.engine.make_url(url).set(database=name)
+            .render_as_string(hide_password=False))
         models.Base.metadata.create_all(engine)
         _SERVER_ENGINE = engine
     return _SERVER_ENGINE

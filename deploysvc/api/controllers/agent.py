@@ -7,6 +7,7 @@ and Last-Modified answered by 304; ``PUT``/``POST
 A wrong or revoked URL is a plain 404.
 """
 
+import calendar
 import time
 
 from oslo_config import cfg
@@ -78,14 +79,17 @@ class ServerMetadata(object):
         response = pecan.response
         response.headers['ETag'] = etag
         response.cache_control = 'no-cache'
-        changed = int(server.changed_at.timestamp())
+        # changed_at is naive UTC: timestamp() would read it as local time.
+        changed = calendar.timegm(server.changed_at.utctimetuple())
         # Last-Modified has whole seconds: only announce it once the second
         # of the last change is over, so a later change always moves it.
         if changed < int(time.time()):
             response.last_modified = changed
         request = pecan.request
-        if request.if_none_match:
-            # webob's matcher holds the tags without their quotes.
+        if request.headers.get('If-None-Match'):
+            # webob's matcher holds the tags without their quotes, compares
+            # weakly (as RFC 9110 wants for If-None-Match) and matches
+            # every tag for "*" (a current representation exists).
             if etag.strip('"') in request.if_none_match:
                 response.status = 304
                 return response

@@ -9,6 +9,7 @@ import re
 
 from keystonemiddleware import auth_token
 from oslo_config import cfg
+import webob.exc
 
 from deploysvc.api import faults
 
@@ -47,6 +48,17 @@ class KeystoneAuth(auth_token.AuthProtocol):
                 del environ[key]
             return self._public_app(environ, start_response)
         return super().__call__(environ, start_response)
+
+    def process_request(self, request):
+        try:
+            return super().process_request(request)
+        except webob.exc.HTTPUnauthorized as e:
+            # keystonemiddleware's own body is not Heat's error shape (D2).
+            return faults.error_response(
+                401, 'HTTPUnauthorized',
+                'The request you have made requires authentication.',
+                headers=[(k, v) for k, v in e.headers.items()
+                         if k.lower() == 'www-authenticate'])
 
     @classmethod
     def factory(cls, global_conf, **local_conf):

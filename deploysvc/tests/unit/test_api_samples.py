@@ -4,9 +4,10 @@ Every file in ``doc/source/api-ref/samples`` is produced here by driving the
 real application, so the documentation cannot drift from the code.  Ids and
 times vary from run to run: every UUID is replaced, in order of first
 appearance, by a fixed one (so a config's id in one sample is the
-``config_id`` of the next; the ids the test chooses itself are kept), and
-``creation_time``/``updated_time`` by fixed times once their format has
-been checked.
+``config_id`` of the next; the ids the test chooses itself are kept), every
+capability URL mac (64 hex digits) likewise, and the times
+(``creation_time``, ``updated_time``, ``created_at``, ``time``) by fixed
+times once their format has been checked.
 
 After an intended change of the API, rewrite the samples with::
 
@@ -15,6 +16,7 @@ After an intended change of the API, rewrite the samples with::
 and review the diff.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -45,6 +47,14 @@ SAMPLES = (
     'deployment-update-request.json',
     'deployment-update-response.json',
     'deployment-metadata-response.json',
+    'deployment-events-response.json',
+    'server-agent-response.json',
+    'server-agent-not-found-response.json',
+    'agent-metadata-response.json',
+    'agent-not-found-response.json',
+    'agent-signal-request.json',
+    'agent-signal-response.json',
+    'agent-signal-ignored-response.json',
     'validate-request.json',
     'validate-response.json',
     'error-not-found-response.json',
@@ -54,12 +64,17 @@ SAMPLES = (
 
 _UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                    r'[0-9a-f]{12}')
+_MAC = re.compile(r'\b[0-9a-f]{64}\b')
 _TIME_FORMAT = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
 _TIMES = {'creation_time': '2026-01-31T15:12:36Z',
-          'updated_time': '2026-01-31T15:18:21Z'}
+          'updated_time': '2026-01-31T15:18:21Z',
+          'created_at': '2026-01-31T15:13:02Z',
+          'time': '2026-01-31T15:18:21Z'}
 
 SERVER_ID = 'ec14c864-096e-4e27-bb8a-2c2b4dc6f3f5'
 MISSING_ID = '5f0e3c1d-8e8c-4c4b-9d3b-0a1c2e3f4a5b'
+# [api] public_endpoint of the agent samples.
+PUBLIC_ENDPOINT = 'https://deploy.example.com'
 
 CONFIG = {
     'name': 'install-web',
@@ -83,6 +98,7 @@ class Normalizer(object):
 
     def __init__(self, keep=(SERVER_ID, MISSING_ID)):
         self.ids = dict((value, value) for value in keep)
+        self.macs = {}
 
     def _uuid(self, match):
         value = match.group(0)
@@ -92,6 +108,13 @@ class Normalizer(object):
                 'https://deploysvc.example/sample/%d' % len(self.ids)))
         return self.ids[value]
 
+    def _mac(self, match):
+        value = match.group(0)
+        if value not in self.macs:
+            self.macs[value] = hashlib.sha256(
+                b'deploysvc sample mac %d' % len(self.macs)).hexdigest()
+        return self.macs[value]
+
     def __call__(self, value, key=None):
         if isinstance(value, dict):
             return dict((k, self(v, k)) for k, v in value.items())
@@ -100,7 +123,7 @@ class Normalizer(object):
         if isinstance(value, str):
             if key in _TIMES and _TIME_FORMAT.match(value):
                 return _TIMES[key]
-            return _UUID.sub(self._uuid, value)
+            return _UUID.sub(self._uuid, _MAC.sub(self._mac, value))
         return value
 
 
@@ -201,6 +224,73 @@ class TestApiSamples(base.ApiTestCase):
         metadata = self.get('/software_deployments/metadata/' + SERVER_ID)
         self.assertResponseSample('deployment-metadata-response.json',
                                   metadata, 200)
+
+    def agent_request(self, method, url, body=None, status=None,
+                      headers=None):
+        """A request of an in-instance agent: a capability URL, no token."""
+        self.assertTrue(url.startswith(PUBLIC_ENDPOINT + '/agent/v1/'), url)
+        return self.request(method, url[len(PUBLIC_ENDPOINT):], body=body,
+                            status=status, headers=headers or {})
+
+    def test_agent_loop(self):
+        self.config(public_endpoint=PUBLIC_ENDPOINT, group='api')
+        config_id = self.create_config().json['software_config']['id']
+        deployment_id = self.post('/software_deployments', {
+            'config_id': config_id, 'server_id': SERVER_ID,
+            'action': 'CREATE', 'status': 'IN_PROGRESS',
+            'status_reason': 'Deploy data available',
+            'input_values': {'bar': 'web.conf'},
+        }, status=200).json['software_deployment']['id']
+
+        path = '/server_agents/' + SERVER_ID
+        created = self.post(path, None)
+        self.assertResponseSample('server-agent-response.json', created, 200)
+        url = created.json['server_agent']['metadata_url']
+        shown = self.get(path)
+        self.assertResponseSample('server-agent-response.json', shown, 200)
+
+        served = self.agent_request('GET', url)
+        self.assertResponseSample('agent-metadata-response.json', served,
+                                  200)
+        etag = served.headers['ETag']
+        not_modified = self.agent_request(
+            'GET', url, status=304, headers={'If-None-Match': etag})
+        self.assertEqual((b'', etag),
+                         (not_modified.body, not_modified.headers['ETag']))
+        (item,) = served.json['deployments']
+        inputs = dict((i['name'], i['value']) for i in item['inputs'])
+        signal_url = inputs['deploy_signal_id']
+
+        signal = {
+            'deploy_stdout': 'Writing to /tmp/web.conf\n',
+            'deploy_stderr': '+ echo Writing to /tmp/web.conf\n',
+            'deploy_status_code': 0,
+            'result': 'The file /tmp/web.conf contains fooooo for server '
+                      '%s during CREATE' % SERVER_ID,
+        }
+        self.assertSample('agent-signal-request.json', signal)
+        response = self.agent_request('PUT', signal_url, signal)
+        self.assertResponseSample('agent-signal-response.json', response,
+                                  200)
+        response = self.agent_request('PUT', signal_url, signal)
+        self.assertResponseSample('agent-signal-ignored-response.json',
+                                  response, 200)
+        shown = self.get('/software_deployments/' + deployment_id).json
+        self.assertEqual(('COMPLETE', 'Outputs received', signal),
+                         tuple(shown['software_deployment'][key] for key in (
+                             'status', 'status_reason', 'output_values')))
+        events = self.get('/software_deployments/%s/events?limit=10'
+                          % deployment_id)
+        self.assertResponseSample('deployment-events-response.json', events,
+                                  200)
+
+        self.delete(path, status=204)
+        response = self.get(path)
+        self.assertResponseSample('server-agent-not-found-response.json',
+                                  response, 404)
+        response = self.agent_request('GET', url)
+        self.assertResponseSample('agent-not-found-response.json', response,
+                                  404)
 
     def test_validate(self):
         request = {'template': {

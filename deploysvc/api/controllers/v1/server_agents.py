@@ -11,6 +11,7 @@ from deploysvc.api.controllers import agent
 from deploysvc.api.controllers import util
 from deploysvc.api import views
 from deploysvc.db import agent_api
+from deploysvc import exception
 from deploysvc.policies import server_agents as policies
 
 
@@ -39,6 +40,9 @@ class ServerAgentController(object):
     def rotate(self):
         context = pecan.request.context
         context.can(policies.ROTATE)
+        if len(self.server_id) > 36:
+            raise exception.Invalid(
+                reason='"server_id" should be no more than 36 characters')
         return util.respond(_view(agent_api.server_rotate(context,
                                                           self.server_id)))
 

@@ -1,4 +1,4 @@
-"""Agent loop: per-server agent credentials, deployment history.
+"""Agent loop: agent credentials, deployment history, served revisions.
 
 Revision ID: a4e2c9f01b37
 Revises: 7f3c1a2b9d10
@@ -23,6 +23,10 @@ def _timestamp():
 
 
 def upgrade():
+    op.add_column('software_deployment',
+                  sa.Column('served_revision', sa.Integer, nullable=False,
+                            server_default='0'))
+
     op.create_table(
         'agent_server',
         sa.Column('project_id', sa.String(64), primary_key=True),

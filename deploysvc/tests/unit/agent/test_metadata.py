@@ -27,7 +27,7 @@ def _config(**kw):
 def _deployment(**kw):
     values = dict(id='dep-1', server_id='srv', config_id='cfg-1',
                   input_values={'foo': 'FOO', 'extra': 3}, action='CREATE',
-                  config=_config())
+                  served_revision=0, config=_config())
     values.update(kw)
     return types.SimpleNamespace(**values)
 
@@ -71,7 +71,8 @@ class TestServedConfig(testtools.TestCase):
         self.assertEqual(base, metadata.served_id(_deployment()))
         for change in ({'config_id': 'cfg-2'},
                        {'input_values': {'foo': 'other'}},
-                       {'action': 'UPDATE'}, {'id': 'dep-2'}):
+                       {'action': 'UPDATE'}, {'id': 'dep-2'},
+                       {'served_revision': 1}):
             self.assertNotEqual(base,
                                 metadata.served_id(_deployment(**change)))
 
