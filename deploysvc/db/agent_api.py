@@ -73,12 +73,19 @@ def server_delete(context, server_id):
         raise exception.AgentNotFound(server_id=server_id)
 
 
-@context_manager.reader
+_CREDENTIAL = sa.select(*models.AgentServer.__table__.c).where(
+    models.AgentServer.credential_id == sa.bindparam('credential_id'))
+
+
+@context_manager.reader.connection
 def credential_get(context, credential_id):
-    """The credential with this id, whichever project owns it, or None."""
-    return context.session.execute(sa.select(models.AgentServer).where(
-        models.AgentServer.credential_id == credential_id)
-    ).scalar_one_or_none()
+    """The credential with this id, whichever project owns it, or None.
+
+    A plain row through a Core connection: every agent poll starts here,
+    and most end here with a 304.
+    """
+    return context.connection.execute(
+        _CREDENTIAL, {'credential_id': credential_id}).first()
 
 
 @context_manager.reader

@@ -250,10 +250,22 @@ _SORT_KEYS = {
 SORT_KEYS = sorted(_SORT_KEYS)
 
 
-def _deployment_query(context):
+def _deployment_query(context, with_config=False):
+    """Visible deployments; their configs (big JSON) only when asked."""
     sd = models.SoftwareDeployment
-    return _deployment_visible(
-        context, sa.select(sd).options(orm.joinedload(sd.config)))
+    query = sa.select(sd)
+    if with_config:
+        query = query.options(orm.joinedload(sd.config))
+    return _deployment_visible(context, query)
+
+
+def _check_config(context, config_id):
+    """ConfigNotFound unless the caller may use the config."""
+    sc = models.SoftwareConfig
+    found = context.session.execute(_config_visible(
+        context, sa.select(sc.id).where(sc.id == config_id))).first()
+    if found is None:
+        raise exception.ConfigNotFound(config_id=config_id)
 
 
 def _get_deployment(context, deployment_id):
@@ -269,11 +281,10 @@ def _get_deployment(context, deployment_id):
 @context_manager.writer
 def deployment_create(context, values, limit=-1):
     _reserve(context, DEPLOYMENTS, limit)
-    config = config_get(context, values['config_id'])
+    _check_config(context, values['config_id'])
     row = models.SoftwareDeployment(id=uuidutils.generate_uuid(),
                                     project_id=context.project_id,
                                     created_at=_now(), **values)
-    row.config = config
     context.session.add(row)
     try:
         context.session.flush()
@@ -287,9 +298,26 @@ def deployment_create(context, values, limit=-1):
     return row
 
 
-@context_manager.reader
+_SD = models.SoftwareDeployment.__table__
+# Built once: the show of a deployment is a hot path.
+_SHOW_ANY = sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('id'))
+_SHOW_VISIBLE = _SHOW_ANY.where(sa.or_(
+    _SD.c.project_id == sa.bindparam('project_id'),
+    _SD.c.stack_user_project_id == sa.bindparam('project_id')))
+
+
+@context_manager.reader.connection
 def deployment_get(context, deployment_id):
-    return _get_deployment(context, deployment_id)
+    """A visible deployment, as a plain row (no ORM object is needed)."""
+    if context.is_admin:
+        query, params = _SHOW_ANY, {'id': deployment_id}
+    else:
+        query, params = _SHOW_VISIBLE, {'id': deployment_id,
+                                        'project_id': context.project_id}
+    row = context.connection.execute(query, params).first()
+    if row is None:
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    return row
 
 
 @context_manager.reader
@@ -301,7 +329,13 @@ def deployment_list(context, filters=None, limit=None, marker=None,
     ``SORT_KEYS``; an unknown or invisible ``marker`` is a BadRequest.
     """
     sd = models.SoftwareDeployment
-    query = _deployment_query(context)
+    if context.is_admin or _is_stack_user_project(context):
+        query = _deployment_query(context)
+    else:
+        # The usual case: a plain condition the (project_id, created_at,
+        # id) index serves in order, where the OR of the visibility rule
+        # would make the database read and drop every earlier row.
+        query = sa.select(sd).where(sd.project_id == context.project_id)
     for key, value in (filters or {}).items():
         query = query.where(getattr(sd, key) == value)
     marker_row = None
@@ -313,13 +347,31 @@ def deployment_list(context, filters=None, limit=None, marker=None,
             raise exception.BadRequest(
                 message='Invalid marker: deployment %s not found.' % marker)
     query = _keyset_page(query, sd, _SORT_KEYS[sort_key], sort_dir == 'desc',
-                         marker_row)
+                         marker_row, _row_values(context))
     if limit is not None:
         query = query.limit(limit)
     return context.session.execute(query).scalars().all()
 
 
-def _keyset_page(query, model, key, descending, marker=None):
+def _is_stack_user_project(context):
+    """Whether some deployment names the caller's project as stack user."""
+    sd = models.SoftwareDeployment
+    return context.session.execute(sa.select(sd.id).where(
+        sd.stack_user_project_id == context.project_id).limit(1)
+    ).first() is not None
+
+
+def _row_values(context):
+    """Whether row-value comparisons are served by an index here.
+
+    PostgreSQL and SQLite turn ``(a, b) > (x, y)`` into an index range;
+    MySQL/MariaDB do not always, so they get the expanded OR.
+    """
+    return context.session.bind.dialect.name in ('postgresql', 'sqlite')
+
+
+def _keyset_page(query, model, key, descending, marker=None,
+                 row_values=False):
     """Order by ``key`` then ``id``; only rows after ``marker``.
 
     NULL is the smallest value on every database (first ascending, last
@@ -340,6 +392,10 @@ def _keyset_page(query, model, key, descending, marker=None):
     if key == 'id':
         return query.where(after_id)
     value = getattr(marker, key)
+    if row_values and not nullable:
+        pair = sa.tuple_(column, model.id)
+        return query.where(pair < (value, marker.id) if descending
+                           else pair > (value, marker.id))
     if value is None:
         same = sa.and_(column.is_(None), after_id)
         return query.where(same if descending
@@ -376,11 +432,12 @@ def deployment_update(context, deployment_id, values):
     served = (row.config_id, row.input_values, row.action)
     status_from = row.status
     if values.get('config_id') not in (None, row.config_id):
-        row.config = config_get(context, values['config_id'])
+        _check_config(context, values['config_id'])
+        row.config_id = values['config_id']
     for key, value in values.items():
         if key != 'config_id':
             setattr(row, key, value)
-    if served != (row.config.id, row.input_values, row.action):
+    if served != (row.config_id, row.input_values, row.action):
         row.served_revision = (row.served_revision or 0) + 1
         bump_server(context, row.project_id, row.server_id)
     if 'status' in values:
@@ -420,6 +477,7 @@ def deployments_for_server(context, server_id):
     unnamed configs; the key here is (name or "", created_at, id).
     """
     sd = models.SoftwareDeployment
-    query = _deployment_query(context).where(sd.server_id == server_id)
+    query = _deployment_query(context, with_config=True).where(
+        sd.server_id == server_id)
     rows = context.session.execute(query).scalars().all()
     return sorted(rows, key=operator.attrgetter('sort_key'))

@@ -206,7 +206,7 @@ class TestDeployments(DbTestCase):
              got.server_id, got.config_id, got.input_values,
              got.output_values, got.action, got.status, got.status_reason,
              got.created_at, got.updated_at))
-        self.assertEqual(self.sc.id, got.config.id)
+        self.assertEqual(self.sc.id, got.config_id)
 
     def test_create_with_other_projects_config(self):
         foreign = utils.create_test_config(self.other_context)
@@ -245,9 +245,9 @@ class TestDeployments(DbTestCase):
         got = db_api.deployment_get(self.context, row.id)
         for r in (updated, got):
             self.assertEqual(
-                (new.id, new.id, {'new': 2}, 'COMPLETE', 'Outputs received',
+                (new.id, {'new': 2}, 'COMPLETE', 'Outputs received',
                  NOW + datetime.timedelta(seconds=5), NOW, {}),
-                (r.config_id, r.config.id, r.output_values, r.status,
+                (r.config_id, r.output_values, r.status,
                  r.status_reason, r.updated_at, r.created_at,
                  r.input_values))
 

@@ -1,0 +1,136 @@
+"""The benchmark (tools/bench/bench.py, ``tox -e bench``) still works.
+
+It runs the real benchmark with tiny counts (SQLite, one worker, 20 rows,
+20 requests per scenario, no thresholds) so that it cannot rot: every
+scenario must run with zero errors against the shipped ``deploysvc-api``,
+and the report must carry the ceiling, the query plans and a profile.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import fixtures
+import testtools
+from testtools import content
+
+from deploysvc.tests.functional import base
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+BENCH = os.path.join(ROOT, 'tools', 'bench', 'bench.py')
+# Every scenario the issue asks for (plus the agent's full metadata read).
+SCENARIOS = ('create_config', 'create_deployment', 'show', 'update',
+             'list_server', 'list_page', 'metadata', 'agent_metadata',
+             'agent_metadata_304')
+CONCURRENCY = (1, 4)
+REQUESTS = 20
+ROWS = 20
+
+
+class BenchSmokeTest(testtools.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.report, cls.output = cls._run_bench()
+
+    @classmethod
+    def _run_bench(cls):
+        tmp = fixtures.TempDir()
+        tmp.setUp()
+        try:
+            path = os.path.join(tmp.path, 'report.json')
+            done = subprocess.run(
+                [sys.executable, BENCH, '--db', 'sqlite', '--workers', '1',
+                 '--concurrency', ','.join(map(str, CONCURRENCY)),
+                 '--tiers', str(ROWS), '--requests', str(REQUESTS),
+                 '--profile', 'show,update', '--profile-iterations', '5',
+                 '--json', path],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, cwd=tmp.path,
+                env=base.clean_env(), timeout=300, check=False)
+            output = done.stdout.decode('utf-8', 'replace')
+            report = None
+            if os.path.exists(path):
+                with open(path) as f:
+                    report = json.load(f)
+            return report, output
+        finally:
+            tmp.cleanUp()
+
+    def setUp(self):
+        super().setUp()
+        self.addDetail('bench-output', content.text_content(self.output))
+        self.assertIsNotNone(self.report, 'bench.py wrote no report')
+
+    def test_benchmark_report(self):
+        # One test: stestr would run setUpClass (the benchmark) once per
+        # worker that gets a test of this class.
+        self._check_every_scenario_ran_without_errors()
+        self._check_ceiling_covers_every_scenario()
+        self._check_query_plans_of_every_scenario()
+        self._check_profile_and_targets()
+
+    def _runs(self, scenario):
+        return dict((run['concurrency'], run) for run in self.report['runs']
+                    if run['scenario'] == scenario)
+
+    def _check_every_scenario_ran_without_errors(self):
+        self.assertEqual(['sqlite'], self.report['dbs'])
+        for scenario in SCENARIOS:
+            runs = self._runs(scenario)
+            self.assertEqual(sorted(CONCURRENCY), sorted(runs), scenario)
+            for concurrency, run in runs.items():
+                where = '%s c%d: %s' % (scenario, concurrency, run)
+                self.assertEqual('ok', run['status'], where)
+                self.assertEqual(0, run['errors'], where)
+                self.assertEqual(REQUESTS, run['completed'], where)
+                self.assertEqual(('sqlite', ROWS, 1),
+                                 (run['db'], run['tier'], run['workers']))
+                self.assertGreater(run['rps'], 0, where)
+                self.assertLessEqual(run['p50_ms'], run['p99_ms'], where)
+                self.assertGreaterEqual(run['cpu_ms'], 0, where)
+                self.assertGreater(run['cpu_ms_sched'], 0, where)
+                self.assertEqual(1, len(run['rss_mib']), where)
+                self.assertGreater(run['rss_mib'][0], 10, where)
+                self.assertFalse(run['workers_restarted'], where)
+                self.assertEqual(sorted(['rps', 'p50', 'p99', 'cpu']),
+                                 sorted(run['ratio']), where)
+
+    def _check_ceiling_covers_every_scenario(self):
+        seen = set()
+        for row in self.report['ceiling']:
+            self.assertEqual(0, row['errors'], row)
+            self.assertEqual(REQUESTS, row['completed'], row)
+            seen.add((row['scenario'], row['concurrency']))
+        self.assertEqual(set((scenario, concurrency)
+                             for scenario in SCENARIOS
+                             for concurrency in CONCURRENCY), seen)
+
+    def _check_query_plans_of_every_scenario(self):
+        [plans] = self.report['explain']
+        self.assertEqual(('sqlite', ROWS, 'sqlite'),
+                         (plans['db'], plans['tier'], plans['dialect']))
+        self.assertEqual(sorted(SCENARIOS), sorted(plans['scenarios']))
+        for name, scenario in plans['scenarios'].items():
+            self.assertTrue(scenario['request_ok'], name)
+            if name != 'agent_metadata_304':
+                self.assertNotEqual([], scenario['statements'], name)
+            for statement in scenario['statements']:
+                self.assertFalse(statement['plan'].startswith(
+                    'EXPLAIN failed'), statement)
+
+    def _check_profile_and_targets(self):
+        [profile] = self.report['profile']
+        self.assertEqual(['show', 'update'], sorted(profile['scenarios']))
+        for name, prof in profile['scenarios'].items():
+            self.assertEqual(0, prof['failed_requests'], name)
+            self.assertGreater(prof['cpu_ms_per_request'], 0, name)
+            self.assertNotEqual([], prof['top_functions'], name)
+        checks = [verdict['check'] for verdict in self.report['targets']]
+        self.assertIn('CPU ms/request of show (sqlite, 20 rows, 1 worker, '
+                      'c1)', checks)
+        self.assertIn('Targets', self.output)
+        self.assertIn('JSON report:', self.output)

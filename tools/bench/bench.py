@@ -1,0 +1,1100 @@
+#!/usr/bin/env python3
+"""Benchmark of deploysvc-api: cost per request, and flatness with size.
+
+    tox -e bench [-- OPTIONS]          # or: python tools/bench/bench.py
+
+For each database (SQLite, and PostgreSQL when tools/services/services.py
+has started one) and each tier of rows (1,000 and 100,000; 1,000,000 with
+--million) it:
+
+1. seeds the tables in bulk through SQLAlchemy Core (realistic derived
+   configs, 10 deployments per server, 80 % of the rows in the benchmark's
+   project, quota_usage kept equal to the rows inserted);
+2. starts ``deploysvc-api`` as it ships (gunicorn, ``[api] workers`` = 1
+   and 2) on a free port of 127.0.0.1 with a configuration file of its own
+   (quotas raised to 10,000,000 so creates do not hit them);
+3. drives a fixed number of requests per scenario at each concurrency from
+   a separate process (tools/bench/load.py) and reads, from /proc, the CPU
+   time (utime + stime) of the gunicorn master's children before and
+   after, and their RSS;
+4. prints the query plans of every scenario (PostgreSQL EXPLAIN ANALYZE;
+   SQLite EXPLAIN QUERY PLAN) and flags table scans.
+
+The same load is first sent to a bare WSGI app under the same server
+(tools/bench/bare_app.py): every result is also shown as a ratio to that
+ceiling.  The run ends with a check of the targets, a table, and a JSON
+report (default: state/bench/<time>-<commit>.json) that --compare reads.
+"""
+
+import argparse
+import datetime
+import glob
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+
+import sqlalchemy as sa
+
+from deploysvc.db import api as db_api
+from deploysvc.db import models
+from deploysvc.tests.functional import base
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+LOAD = os.path.join(HERE, 'load.py')
+BARE = os.path.join(HERE, 'bare_app.py')
+INPROC = os.path.join(HERE, 'inproc.py')
+SERVICES = os.path.join(ROOT, 'tools', 'services', 'services.py')
+
+PROJECT = base.PROJECT
+OTHER_PROJECTS = ['%032x' % (0xbe0c4000 + n) for n in range(20)]
+PER_SERVER = 10
+QUOTA = 10000000
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+# What python-heatclient sends (agents' requests carry neither).
+ACCEPT = {'Accept': 'application/json'}
+JSON_HEADERS = {'Content-Type': 'application/json',
+                'Accept': 'application/json'}
+
+SEEDING_NOTE = ('Rows are bulk-inserted through SQLAlchemy Core into the '
+                'tables of deploysvc/db/models.py (not through the API); '
+                'quota_usage is kept equal to the rows inserted.')
+QUOTA_NOTE = ('The benchmark configuration sets max_software_configs_'
+              'per_tenant and max_software_deployments_per_tenant to %d '
+              '(the quota is still enforced, it is just not reached).'
+              % QUOTA)
+
+# name -> (what it sends, CPU target in ms at 1,000 rows, PostgreSQL, one
+# worker; None: no target)
+SCENARIOS = [
+    ('create_config', 'POST /software_configs (derived config, ~2 KiB)', 2),
+    ('create_deployment', 'POST /software_deployments', 2),
+    ('show', 'GET /software_deployments/{id}', 1),
+    ('update', 'PUT /software_deployments/{id} (status, outputs)', 2),
+    ('list_server', 'GET /software_deployments?server_id= (10 rows)', None),
+    ('list_page', 'GET /software_deployments?limit=50&marker=', None),
+    ('metadata', 'GET /software_deployments/metadata/{server} (10)', 1),
+    ('agent_metadata', 'GET agent metadata_url (10 deployments)', 1),
+    ('agent_metadata_304', 'GET agent metadata_url, If-None-Match: 304',
+     0.5),
+]
+SCENARIO_NAMES = [name for name, _, _ in SCENARIOS]
+AGENT_SCENARIOS = ('agent_metadata', 'agent_metadata_304')
+P99_FLATNESS = 1.5
+SMALL_TABLE = 1000
+
+SCRIPT = ('#!/bin/sh -x\n'
+          'echo "Writing to /tmp/$bar"\n'
+          'echo $foo > /tmp/$bar\n'
+          'echo -n "The file /tmp/$bar contains `cat /tmp/$bar` for server '
+          '$deploy_server_id during $deploy_action" > $heat_outputs_path.'
+          'result\n'
+          'echo "Written to /tmp/$bar"\n'
+          'echo "Output to stderr" 1>&2\n'
+          + ''.join('install_step_%02d --quiet --retries 3 '
+                    '/etc/app/conf.d/%02d.conf\n' % (n, n)
+                    for n in range(8)))
+
+
+def log(message, *args):
+    sys.stderr.write('[%7.1fs] %s\n' % (time.monotonic() - _T0,
+                                        message % args if args else message))
+    sys.stderr.flush()
+
+
+_T0 = time.monotonic()
+
+
+# -- realistic bodies --------------------------------------------------------
+
+def config_values(server_id, n, project):
+    """A derived config as Heat's SoftwareDeployment resource makes it."""
+    stack_id = str(uuid.UUID(int=n * 7919 + 1))
+    signal_id = ('http://127.0.0.1:8080/v1/AUTH_%s/%s/%s?temp_url_sig=%040x'
+                 '&temp_url_expires=2147483647' % (project, stack_id,
+                                                   server_id, n))
+
+    def item(name, value, description):
+        return {'name': name, 'description': description, 'type': 'String',
+                'value': value}
+    return {
+        'name': 'stack%05d-deployment-%08x' % (n // 100, n),
+        'group': 'script',
+        'config': SCRIPT,
+        'inputs': [
+            {'name': 'foo', 'description': 'first input', 'type': 'String',
+             'default': 'fooooo', 'value': 'fooooo-%d' % n},
+            {'name': 'bar', 'description': 'second input', 'type': 'String',
+             'default': 'baaaaa', 'value': 'baaaaa'},
+            item('deploy_server_id', server_id,
+                 'ID of the server being deployed to'),
+            item('deploy_action', 'CREATE',
+                 'Name of the current action being deployed'),
+            item('deploy_stack_id', 'stack%05d/%s' % (n // 100, stack_id),
+                 'ID of the stack this deployment belongs to'),
+            item('deploy_resource_name', 'deployment',
+                 'Name of this deployment resource in the stack'),
+            item('deploy_signal_transport', 'TEMP_URL_SIGNAL',
+                 'How the server should signal to heat with the deployment '
+                 'output values.'),
+            item('deploy_signal_id', signal_id,
+                 'ID of signal to use for signaling output values'),
+            item('deploy_signal_verb', 'PUT',
+                 'HTTP verb to use for signaling output values'),
+        ],
+        'outputs': [{'name': 'result', 'description': 'The result',
+                     'type': 'String', 'error_output': False}],
+        'options': {},
+    }
+
+
+def output_values(server_id):
+    return {'deploy_stdout': 'Writing to /tmp/baaaaa\nWritten to '
+                             '/tmp/baaaaa\n',
+            'deploy_stderr': '+ echo Writing to /tmp/baaaaa\n+ echo '
+                             'fooooo\n+ cat /tmp/baaaaa\nOutput to stderr\n',
+            'deploy_status_code': 0,
+            'result': 'The file /tmp/baaaaa contains fooooo for server %s '
+                      'during CREATE' % server_id}
+
+
+# -- seeding -----------------------------------------------------------------
+
+class Pool(object):
+    """Ids of the benchmark project's rows that the scenarios use."""
+
+    SIZE = 500
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.deployments = []
+        self.servers = []
+        self.configs = []
+        self.seen = {'deployments': 0, 'servers': 0, 'configs': 0}
+        self.agents = None
+        self.agent_problem = 'not set up'
+
+    def offer(self, kind, value):
+        """Reservoir sampling (Algorithm R) of every id offered."""
+        sample = getattr(self, kind)
+        self.seen[kind] += 1
+        if len(sample) < self.SIZE:
+            sample.append(value)
+        else:
+            slot = self.rng.randrange(self.seen[kind])
+            if slot < self.SIZE:
+                sample[slot] = value
+
+
+class Seeder(object):
+    """Bulk inserts, tier after tier, into one database."""
+
+    BATCH_SERVERS = 200
+
+    def __init__(self, url, pool):
+        self.engine = sa.create_engine(url)
+        self.pool = pool
+        self.servers = 0
+        self.start = datetime.datetime(2025, 1, 1)
+
+    @property
+    def rows(self):
+        return self.servers * PER_SERVER
+
+    def seed_to(self, rows):
+        """Insert deployments (and their configs) until ``rows`` exist."""
+        wanted = -(-rows // PER_SERVER)
+        started = time.monotonic()
+        inserted = 0
+        while self.servers < wanted:
+            batch = min(self.BATCH_SERVERS, wanted - self.servers)
+            inserted += self._batch(self.servers, batch)
+            self.servers += batch
+        if self.engine.dialect.name == 'postgresql':
+            with self.engine.connect().execution_options(
+                    isolation_level='AUTOCOMMIT') as connection:
+                connection.exec_driver_sql('ANALYZE')
+        return inserted, time.monotonic() - started
+
+    def _project(self, server):
+        if server % 5 == 4:
+            return OTHER_PROJECTS[(server // 5) % len(OTHER_PROJECTS)]
+        return PROJECT
+
+    def _batch(self, first, count):
+        configs = []
+        deployments = []
+        per_project = {}
+        for server in range(first, first + count):
+            project = self._project(server)
+            server_id = str(uuid.UUID(int=(server + 1) << 64))
+            stack_user_project = '%032x' % (0x5ac0000 + server // 50)
+            for k in range(PER_SERVER):
+                n = server * PER_SERVER + k
+                created = self.start + datetime.timedelta(milliseconds=10 * n)
+                config_id = str(uuid.UUID(int=(n + 1) << 32 | 0xc0))
+                deployment_id = str(uuid.UUID(int=(n + 1) << 32 | 0xd0))
+                values = config_values(server_id, n, project)
+                configs.append(dict(values, id=config_id, project_id=project,
+                                    created_at=created))
+                complete = n % 20 != 0
+                deployments.append({
+                    'id': deployment_id, 'project_id': project,
+                    'stack_user_project_id': stack_user_project,
+                    'server_id': server_id, 'config_id': config_id,
+                    'input_values': {},
+                    'output_values': (output_values(server_id)
+                                      if complete else None),
+                    'action': 'CREATE',
+                    'status': 'COMPLETE' if complete else 'IN_PROGRESS',
+                    'status_reason': ('Outputs received' if complete
+                                      else 'Deploy data available'),
+                    'created_at': created,
+                    'updated_at': (created + datetime.timedelta(seconds=30)
+                                   if complete else None),
+                })
+                if project == PROJECT:
+                    self.pool.offer('deployments', deployment_id)
+                    self.pool.offer('configs', config_id)
+            if project == PROJECT:
+                self.pool.offer('servers', server_id)
+            per_project[project] = per_project.get(project, 0) + PER_SERVER
+        with self.engine.begin() as connection:
+            connection.execute(models.SoftwareConfig.__table__.insert(),
+                               configs)
+            connection.execute(models.SoftwareDeployment.__table__.insert(),
+                               deployments)
+            for project, added in sorted(per_project.items()):
+                for resource in (db_api.CONFIGS, db_api.DEPLOYMENTS):
+                    self._count(connection, project, resource, added)
+        return len(deployments)
+
+    @staticmethod
+    def _count(connection, project, resource, added):
+        usage = models.QuotaUsage.__table__
+        where = sa.and_(usage.c.project_id == project,
+                        usage.c.resource == resource)
+        if not connection.execute(usage.update().where(where).values(
+                in_use=usage.c.in_use + added)).rowcount:
+            connection.execute(usage.insert().values(
+                project_id=project, resource=resource, in_use=added))
+
+    def dispose(self):
+        self.engine.dispose()
+
+
+# -- scenarios ---------------------------------------------------------------
+
+def _request(method, path, body=None, headers=None, expect=(200,)):
+    return {'method': method, 'path': path,
+            'body': None if body is None else json.dumps(body),
+            'headers': dict(headers or {}), 'expect': list(expect)}
+
+
+def build_requests(name, pool, variants=50):
+    """The requests of scenario ``name``: request i is list[i % len]."""
+    rng = random.Random(name)
+    prefix = '/v1/%s' % PROJECT
+    deployments = prefix + '/software_deployments'
+    if name == 'create_config':
+        return [_request('POST', prefix + '/software_configs',
+                         config_values(str(uuid.uuid4()), 10 ** 8 + i,
+                                       PROJECT), JSON_HEADERS)
+                for i in range(variants)]
+    if name == 'create_deployment':
+        return [_request('POST', deployments, {
+            'config_id': rng.choice(pool.configs),
+            'server_id': str(uuid.UUID(int=rng.getrandbits(128))),
+            'action': 'CREATE', 'status': 'IN_PROGRESS',
+            'status_reason': 'Deploy data available', 'input_values': {},
+            'stack_user_project_id': '%032x' % 0x5acffff},
+            JSON_HEADERS) for _ in range(variants)]
+    if name == 'show':
+        return [_request('GET', '%s/%s' % (deployments, deployment_id),
+                         headers=ACCEPT)
+                for deployment_id in pool.deployments[:variants * 4]]
+    if name == 'update':
+        return [_request('PUT', '%s/%s' % (deployments, deployment_id), {
+            'status': 'COMPLETE', 'status_reason': 'Outputs received',
+            'output_values': output_values(deployment_id)}, JSON_HEADERS)
+            for deployment_id in pool.deployments[:variants * 4]]
+    if name == 'list_server':
+        return [_request('GET', '%s?server_id=%s' % (deployments, server),
+                         headers=ACCEPT)
+                for server in pool.servers[:variants]]
+    if name == 'list_page':
+        return [_request('GET', '%s?limit=50&marker=%s' % (deployments,
+                                                           marker),
+                         headers=ACCEPT)
+                for marker in pool.deployments[-variants:]]
+    if name == 'metadata':
+        return [_request('GET', '%s/metadata/%s' % (deployments, server),
+                         headers=ACCEPT)
+                for server in pool.servers[:variants]]
+    if name == 'agent_metadata':
+        return [_request('GET', path) for path, _ in pool.agents]
+    if name == 'agent_metadata_304':
+        return [_request('GET', path, headers={'If-None-Match': etag},
+                         expect=(304,)) for path, etag in pool.agents]
+    raise ValueError(name)
+
+
+def fake_pool():
+    """Ids of the right shape, for the ceiling (the bare app ignores them)."""
+    pool = Pool(random.Random(0))
+    rng = random.Random(1)
+    for _ in range(200):
+        pool.deployments.append(str(uuid.UUID(int=rng.getrandbits(128))))
+        pool.configs.append(str(uuid.UUID(int=rng.getrandbits(128))))
+        pool.servers.append(str(uuid.UUID(int=rng.getrandbits(128))))
+    pool.agents = [('/agent/v1/metadata/%s/%064x' % (
+        uuid.UUID(int=rng.getrandbits(128)), rng.getrandbits(256)),
+        '"%040x"' % rng.getrandbits(160)) for _ in range(20)]
+    return pool
+
+
+# -- HTTP and /proc ----------------------------------------------------------
+
+def send(port, method, path, body=None, headers=None, timeout=30):
+    connection = http.client.HTTPConnection('127.0.0.1', port,
+                                            timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return (response.status,
+                dict((k.lower(), v) for k, v in response.getheaders()),
+                response.read())
+    finally:
+        connection.close()
+
+
+def worker_cpu(master_pid):
+    """(worker pids, their CPU seconds: utime + stime, and schedstat).
+
+    utime + stime (/proc/<pid>/stat) count in clock ticks (10 ms); the
+    scheduler's own run time of every thread (/proc/<pid>/task/*/
+    schedstat, in ns) is the same accounting without the rounding.
+    """
+    pids = base.children(master_pid)
+    ticks = 0
+    nanoseconds = 0
+    for pid in pids:
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+            for task in glob.glob('/proc/%d/task/*/schedstat' % pid):
+                with open(task) as f:
+                    nanoseconds += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return pids, (ticks / float(CLK_TCK), nanoseconds / 1e9)
+
+
+def rss_mib(pid):
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / 1024.0
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def run_load(workdir, port, requests, count, concurrency, processes,
+             deadline):
+    spec_path = os.path.join(workdir, 'load-spec.json')
+    with open(spec_path, 'w') as f:
+        json.dump({'host': '127.0.0.1', 'port': port, 'count': count,
+                   'concurrency': concurrency, 'processes': processes,
+                   'deadline': deadline, 'requests': requests}, f)
+    done = subprocess.run([sys.executable, LOAD, spec_path],
+                          capture_output=True, timeout=deadline + 60,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError('load.py failed: %s' % done.stderr.decode())
+    return json.loads(done.stdout)
+
+
+def concurrencies(args, workers):
+    if workers == 1 or args.all_pairs:
+        return args.concurrency
+    return [c for c in args.concurrency if c > 1] or args.concurrency
+
+
+def measure(args, workdir, master_pid, port, requests, workers):
+    """Every concurrency of one scenario against one running server."""
+    results = []
+    for request in requests[:min(len(requests), 10)]:   # warm-up
+        send(port, request['method'], request['path'],
+             None if request['body'] is None
+             else request['body'].encode('utf-8'), request['headers'])
+    for concurrency in concurrencies(args, workers):
+        before_pids, before = worker_cpu(master_pid)
+        result = run_load(workdir, port, requests, args.requests,
+                          concurrency, min(concurrency, args.client_processes),
+                          args.deadline)
+        after_pids, after = worker_cpu(master_pid)
+        completed = result['completed'] or 1
+        result['cpu_ms'] = (after[0] - before[0]) * 1000.0 / completed
+        result['cpu_ms_sched'] = (after[1] - before[1]) * 1000.0 / completed
+        result['workers_restarted'] = before_pids != after_pids
+        result['rss_mib'] = [rss_mib(pid) for pid in after_pids]
+        result['status'] = 'ok'
+        results.append(result)
+    return results
+
+
+# -- servers -----------------------------------------------------------------
+
+class _BenchConf(base.ConfFileFixture):
+    """The functional tests' configuration file, on the bench database."""
+
+    def __init__(self, workers, db_url):
+        super().__init__(workers)
+        self.bench_db_url = db_url
+
+    def _database(self):
+        return self.bench_db_url
+
+    def text(self):
+        return super().text().replace('[DEFAULT]\n', (
+            '[DEFAULT]\n'
+            'max_software_configs_per_tenant = %d\n'
+            'max_software_deployments_per_tenant = %d\n' % (QUOTA, QUOTA)),
+            1)
+
+
+class BenchServer(base.ServerFixture):
+    """deploysvc-api as shipped (the functional tests' fixture)."""
+
+    def __init__(self, workers, db_url):
+        super().__init__(workers=workers)
+        self.db_url = db_url
+
+    def _setUp(self):
+        self.conf = self.useFixture(_BenchConf(self.workers, self.db_url))
+        self.port = self.conf.port
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.log_path = os.path.join(self.conf.state_path,
+                                     'deploysvc-api.log')
+        self._start()
+
+
+class BareServer(object):
+    """tools/bench/bare_app.py on a free port."""
+
+    def __init__(self, workers, workdir):
+        self.workers = workers
+        self.port = base.free_port()
+        self.log_path = os.path.join(workdir, 'bare-%d.log' % workers)
+        with open(self.log_path, 'wb') as out:
+            self.process = subprocess.Popen(
+                [sys.executable, BARE, '--port', str(self.port),
+                 '--workers', str(workers)], stdin=subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, cwd=workdir,
+                env=base.clean_env(HOME=workdir), start_new_session=True)
+        deadline = time.monotonic() + base.START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError('bare_app exited: %s' % self.log())
+            try:
+                if send(self.port, 'GET', '/', timeout=2)[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError('bare_app did not answer: %s'
+                                       % self.log())
+                time.sleep(0.1)
+        # Every worker is up when the master lists them all.
+        while len(base.children(self.process.pid)) < workers:
+            time.sleep(0.05)
+
+    def log(self):
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=base.STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def setup_agents(port, pool, count=20):
+    """Agent capability URLs (+ ETag) of ``count`` servers, or why not."""
+    agents = []
+    for server_id in pool.servers[:count]:
+        status, _, body = send(port, 'POST', '/v1/%s/server_agents/%s' % (
+            PROJECT, server_id), b'{}', JSON_HEADERS)
+        if status != 200:
+            return None, ('POST /v1/{tenant}/server_agents/{server_id} '
+                          'answered %d %s' % (status, body[:120].decode(
+                              'utf-8', 'replace')))
+        try:
+            url = json.loads(body)['server_agent']['metadata_url']
+        except (ValueError, KeyError, TypeError):
+            return None, 'no server_agent.metadata_url in %s' % body[:200]
+        parts = urllib.parse.urlsplit(url)
+        path = parts.path + ('?' + parts.query if parts.query else '')
+        status, headers, body = send(port, 'GET', path)
+        if status != 200 or not headers.get('etag'):
+            return None, ('GET metadata_url answered %d (ETag %r)'
+                          % (status, headers.get('etag')))
+        agents.append((path, headers['etag']))
+    return agents, None
+
+
+# -- in-process probes -------------------------------------------------------
+
+def inproc(mode, conf_path, host, scenarios, workdir, extra=()):
+    spec_path = os.path.join(workdir, 'inproc-spec.json')
+    with open(spec_path, 'w') as f:
+        json.dump({'host': host, 'scenarios': scenarios}, f)
+    out_path = os.path.join(workdir, 'inproc-out.json')
+    log_path = os.path.join(workdir, 'inproc.log')
+    with open(log_path, 'ab') as err:
+        done = subprocess.run(
+            [sys.executable, INPROC, mode, '--config-file', conf_path,
+             '--spec', spec_path, '--output', out_path] + list(extra),
+            stdout=err, stderr=err, check=False, timeout=1800)
+    if done.returncode != 0:
+        with open(log_path, 'rb') as f:
+            tail = f.read()[-3000:].decode('utf-8', 'replace')
+        raise RuntimeError('inproc.py %s failed:\n%s' % (mode, tail))
+    with open(out_path) as f:
+        return json.load(f)
+
+
+# -- databases ---------------------------------------------------------------
+
+def pg_admin_url(args):
+    if args.pg_url:
+        return args.pg_url
+    if os.environ.get('DEPLOYSVC_TEST_PG_URL'):
+        return os.environ['DEPLOYSVC_TEST_PG_URL']
+    services_dir = os.environ.get('DEPLOYSVC_SERVICES_DIR',
+                                  os.path.join(ROOT, '.services'))
+    env_json = os.path.join(services_dir, 'env.json')
+    if args.start_services and not os.path.exists(env_json):
+        log('starting PostgreSQL: %s start --only pg', SERVICES)
+        subprocess.run(['python3', SERVICES, 'start', '--only', 'pg',
+                        '--dir', services_dir], check=True,
+                       stdout=subprocess.DEVNULL)
+    if os.path.exists(env_json):
+        with open(env_json) as f:
+            return json.load(f).get('DEPLOYSVC_TEST_PG_URL')
+    return None
+
+
+class Database(object):
+
+    def __init__(self, kind, workdir, pg_url=None):
+        self.kind = kind
+        self._server_db = None
+        if kind == 'sqlite':
+            self.url = 'sqlite:///%s' % os.path.join(workdir, 'bench.sqlite')
+        else:
+            self._server_db = base._ServerDatabase(
+                pg_url, 'deploysvc_bench_%d' % os.getpid())
+            self._server_db.create()
+            self.url = self._server_db.url
+
+    def drop(self):
+        if self._server_db is not None:
+            self._server_db.drop()
+
+
+def db_sync(conf_path, workdir):
+    with open(os.path.join(workdir, 'manage.log'), 'ab') as out:
+        subprocess.run([base.script('deploysvc-manage'), '--config-file',
+                        conf_path, 'db', 'sync'], check=True, stdout=out,
+                       stderr=subprocess.STDOUT, cwd=workdir)
+
+
+# -- the run -----------------------------------------------------------------
+
+def ceiling(args, workdir, report):
+    pool = fake_pool()
+    for workers in args.workers:
+        server = BareServer(workers, workdir)
+        try:
+            for name in SCENARIO_NAMES:
+                requests = build_requests(name, pool)
+                for request in requests:
+                    request['expect'] = [200]
+                for result in measure(args, workdir, server.process.pid,
+                                      server.port, requests, workers):
+                    result.update(workers=workers, scenario=name)
+                    report['ceiling'].append(result)
+                    log('ceiling w%d c%d %-18s %7.0f req/s %.2f ms CPU',
+                        workers, result['concurrency'], name,
+                        result['rps'], result['cpu_ms'])
+        finally:
+            server.stop()
+
+
+def run_database(args, kind, workdir, report, pg_url=None):
+    database = Database(kind, workdir, pg_url)
+    conf = _BenchConf(1, database.url)
+    conf.setUp()
+    pool = Pool(random.Random(42))
+    seeder = None
+    try:
+        db_sync(conf.path, workdir)
+        seeder = Seeder(database.url, pool)
+        for tier in args.tiers:
+            inserted, seconds = seeder.seed_to(tier)
+            log('%s: %d rows seeded (+%d in %.1f s, bulk insert through '
+                'SQLAlchemy Core)', kind, seeder.rows, inserted, seconds)
+            report['seeding'].append({'db': kind, 'tier': tier,
+                                      'rows': seeder.rows,
+                                      'inserted': inserted,
+                                      'seconds': seconds})
+            host = None
+            for workers in args.workers:
+                host = run_server(args, kind, tier, workers, database,
+                                  pool, workdir, report)
+            scenarios = dict((name, build_requests(name, pool))
+                             for name in SCENARIO_NAMES
+                             if name not in AGENT_SCENARIOS or pool.agents)
+            if args.explain:
+                log('%s %d: query plans', kind, tier)
+                plans = inproc('explain', conf.path, host, scenarios,
+                               workdir)
+                plans.update(db=kind, tier=tier)
+                report['explain'].append(plans)
+            if args.profile and tier == args.tiers[0]:
+                log('%s %d: cProfile, %d requests per scenario', kind, tier,
+                    args.profile_iterations)
+                profiles = inproc('profile', conf.path, host, dict(
+                    (name, scenarios[name]) for name in args.profile
+                    if name in scenarios), workdir,
+                    ['--iterations', str(args.profile_iterations)])
+                report['profile'].append({'db': kind, 'tier': tier,
+                                          'scenarios': profiles})
+    finally:
+        if seeder is not None:
+            seeder.dispose()
+        conf.cleanUp()
+        if not args.keep:
+            database.drop()
+
+
+def run_server(args, kind, tier, workers, database, pool, workdir, report):
+    server = BenchServer(workers, database.url)
+    server.setUp()
+    try:
+        while len(base.children(server.process.pid)) < workers:
+            time.sleep(0.05)
+        pool.agents, pool.agent_problem = setup_agents(server.port, pool)
+        for name in SCENARIO_NAMES:
+            key = dict(db=kind, tier=tier, workers=workers, scenario=name)
+            if name in AGENT_SCENARIOS and not pool.agents:
+                for concurrency in concurrencies(args, workers):
+                    report['runs'].append(dict(
+                        key, concurrency=concurrency, status='unavailable',
+                        reason=pool.agent_problem, errors=0))
+                log('%s %d w%d %s: unavailable (%s)', kind, tier, workers,
+                    name, pool.agent_problem)
+                continue
+            requests = build_requests(name, pool)
+            for result in measure(args, workdir, server.process.pid,
+                                  server.port, requests, workers):
+                result.update(key)
+                report['runs'].append(result)
+                log('%s %d w%d c%d %-18s %7.1f req/s p99 %7.2f ms '
+                    '%6.2f ms CPU %d errors', kind, tier, workers,
+                    result['concurrency'], name, result['rps'] or 0,
+                    result['p99_ms'] or 0, result['cpu_ms'],
+                    result['errors'])
+                if result['error_samples']:
+                    log('  e.g. %s', '; '.join(result['error_samples']))
+        return '127.0.0.1:%d' % server.port
+    finally:
+        if args.keep:
+            shutil.copy(server.log_path, os.path.join(
+                workdir, 'deploysvc-api-%s-%d-w%d.log' % (kind, tier,
+                                                          workers)))
+        server.cleanUp()
+
+
+# -- verdicts and output ------------------------------------------------------
+
+def _ceiling_of(report, run):
+    for row in report['ceiling']:
+        if (row['workers'], row['concurrency'], row['scenario']) == (
+                run['workers'], run['concurrency'], run['scenario']):
+            return row
+    return None
+
+
+def add_ratios(report):
+    for run in report['runs']:
+        ceil = _ceiling_of(report, run)
+        if run.get('status') != 'ok' or ceil is None:
+            continue
+        run['ratio'] = {
+            'rps': _div(run['rps'], ceil['rps']),
+            'p50': _div(run['p50_ms'], ceil['p50_ms']),
+            'p99': _div(run['p99_ms'], ceil['p99_ms']),
+            'cpu': _div(run['cpu_ms_sched'], ceil['cpu_ms_sched']),
+        }
+
+
+def _div(a, b):
+    if a is None or not b:
+        return None
+    return a / b
+
+
+def _find(report, **key):
+    for run in report['runs']:
+        if all(run.get(k) == v for k, v in key.items()):
+            return run
+    return None
+
+
+def targets(args, report):
+    """The issue's targets, checked on the most representative data."""
+    dbs = [kind for kind in ('pg', 'sqlite') if kind in report['dbs']]
+    if not dbs:
+        return []
+    kind = dbs[0]
+    small, large = args.tiers[0], args.tiers[-1]
+    conc = args.concurrency[0]
+    verdicts = []
+    for name, _, target in SCENARIOS:
+        run = _find(report, db=kind, tier=small, workers=1,
+                    concurrency=conc, scenario=name)
+        if target is not None:
+            verdicts.append(_verdict(
+                'CPU ms/request of %s (%s, %d rows, 1 worker, c%d)' % (
+                    name, kind, small, conc),
+                run and run.get('cpu_ms'), target, run))
+        if large != small:
+            high = _find(report, db=kind, tier=large, workers=1,
+                         concurrency=conc, scenario=name)
+            ratio = None
+            if run and high and run.get('p99_ms') and high.get('p99_ms'):
+                ratio = high['p99_ms'] / run['p99_ms']
+            verdicts.append(_verdict(
+                'p99 of %s at %d rows / at %d rows (%s, 1 worker, c%d)' % (
+                    name, large, small, kind, conc), ratio, P99_FLATNESS,
+                high))
+    for plans in report['explain']:
+        if plans['db'] != kind or plans['tier'] != large:
+            continue
+        for name, scenario in sorted(plans['scenarios'].items()):
+            flags = [flag for statement in scenario['statements']
+                     for flag in statement['flags']]
+            # A scan of a table smaller than SMALL_TABLE rows is how
+            # PostgreSQL reads a tiny table (quota_usage, or everything at
+            # the smallest tiers): shown, not counted.
+            bad = [flag for statement in scenario['statements']
+                   for flag in statement['flags']
+                   if not flag.startswith(('Seq scan', 'Full scan'))]
+            bad += ['scan of %s (%d rows)' % (table, rows)
+                    for statement in scenario['statements']
+                    for table, rows in sorted(statement['scanned'].items())
+                    if rows is None or rows >= SMALL_TABLE]
+            verdicts.append({
+                'check': 'no table scan behind %s (%s, %d rows)' % (
+                    name, kind, large),
+                'value': '; '.join(flags) or 'none', 'target': 'none',
+                'verdict': 'MISS' if bad else 'pass'})
+    return verdicts
+
+
+def _verdict(check, value, target, run):
+    if run is not None and run.get('status') == 'unavailable':
+        return {'check': check, 'value': None, 'target': target,
+                'verdict': 'unavailable'}
+    if value is None:
+        verdict = 'n/a'
+    else:
+        verdict = 'pass' if value <= target else 'MISS'
+    return {'check': check, 'value': value, 'target': target,
+            'verdict': verdict}
+
+
+def _fmt(value, digits=2):
+    return '-' if value is None else '%.*f' % (digits, value)
+
+
+def print_report(report, out=sys.stdout):
+    w = out.write
+    w('\ndeploysvc benchmark  commit %s  %s\n' % (
+        report['meta']['commit'], report['meta']['date']))
+    for note in report['meta']['notes']:
+        w('  * %s\n' % note)
+    w('\nCeiling: bare WSGI app, same gunicorn server and worker count\n')
+    w('%-3s %-4s %-19s %9s %9s %9s %9s %9s %5s\n' % (
+        'wk', 'conc', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu ms',
+        'sched ms', 'err'))
+    for row in report['ceiling']:
+        w('%-3d %-4d %-19s %9.0f %9s %9s %9s %9s %5d\n' % (
+            row['workers'], row['concurrency'], row['scenario'],
+            row['rps'] or 0, _fmt(row['p50_ms']), _fmt(row['p99_ms']),
+            _fmt(row['cpu_ms'], 3), _fmt(row['cpu_ms_sched'], 3),
+            row['errors']))
+    w('\nResults. cpu: utime+stime of the workers per request; sched: the '
+      'same from\n/proc/<pid>/task/*/schedstat (ns); in brackets: ratio '
+      'to the ceiling.\n')
+    w('%-6s %8s %-2s %-4s %-19s %15s %15s %15s %7s %16s %4s %s\n' % (
+        'db', 'rows', 'wk', 'conc', 'scenario', 'req/s', 'p50 ms',
+        'p99 ms', 'cpu ms', 'sched ms', 'err', 'RSS MiB/worker'))
+    for run in report['runs']:
+        if run.get('status') != 'ok':
+            w('%-6s %8d %-2d %-4d %-19s %s: %s\n' % (
+                run['db'], run['tier'], run['workers'], run['concurrency'],
+                run['scenario'], run['status'].upper(), run.get('reason')))
+            continue
+        ratio = run.get('ratio', {})
+        w('%-6s %8d %-2d %-4d %-19s %8.0f %-6s %7s %-7s %7s %-7s %7s %7s '
+          '%-8s %4d %s%s\n' % (
+              run['db'], run['tier'], run['workers'], run['concurrency'],
+              run['scenario'], run['rps'] or 0,
+              '(%s)' % _fmt(ratio.get('rps'), 2),
+              _fmt(run['p50_ms']), '(%sx)' % _fmt(ratio.get('p50'), 1),
+              _fmt(run['p99_ms']), '(%sx)' % _fmt(ratio.get('p99'), 1),
+              _fmt(run['cpu_ms']), _fmt(run['cpu_ms_sched']),
+              '(%sx)' % _fmt(ratio.get('cpu'), 1),
+              run['errors'],
+              ' '.join(_fmt(r, 0) for r in run['rss_mib']),
+              ' (worker restarted!)' if run.get('workers_restarted')
+              else ''))
+    for plans in report['explain']:
+        w('\nQuery plans: %s, %d rows (%s)\n' % (plans['db'], plans['tier'],
+                                                 plans['dialect']))
+        for name, scenario in sorted(plans['scenarios'].items()):
+            w('\n== %s: %s%s\n' % (name, scenario['request'],
+                                   '' if scenario['request_ok']
+                                   else '  (UNEXPECTED STATUS)'))
+            for statement in scenario['statements']:
+                sql = statement['sql']
+                w('  -- %s\n' % (sql if len(sql) <= 600
+                                 else sql[:600] + ' ...'))
+                for line in statement['plan'].splitlines():
+                    w('     %s\n' % line)
+                for flag in statement['flags']:
+                    w('  !! %s\n' % flag)
+    for entry in report['profile']:
+        w('\nProfile (cProfile, in-process app): %s, %d rows\n' % (
+            entry['db'], entry['tier']))
+        for name, prof in sorted(entry['scenarios'].items()):
+            w('\n== %s: %.2f ms CPU/request in-process (%.0f us under '
+              'cProfile)\n' % (name, prof['cpu_ms_per_request'],
+                               prof['profiled_us_per_request']))
+            w('   by package (own time, us/request): %s\n' % ', '.join(
+                '%s %.0f' % (package, us)
+                for package, us in prof['by_package_us']))
+            w('   top own time:\n')
+            for fn in prof['top_functions']:
+                w('   %8.1f us own %8.1f us cum %6.1f calls  %s\n' % (
+                    fn['own_us'], fn['cum_us'], fn['calls'],
+                    fn['function']))
+            w('   top cumulative time (below half of the request):\n')
+            for fn in prof.get('top_cumulative', []):
+                w('   %8.1f us cum %6.1f calls  %s\n' % (
+                    fn['cum_us'], fn['calls'], fn['function']))
+    if report['targets']:
+        w('\nTargets\n')
+        for verdict in report['targets']:
+            value = verdict['value']
+            if isinstance(value, float):
+                value = '%.2f' % value
+            w('  %-11s %-72s %s (target %s)\n' % (
+                verdict['verdict'], verdict['check'], value,
+                verdict['target']))
+
+
+def compare(report, old_path, out=sys.stdout):
+    with open(old_path) as f:
+        old = json.load(f)
+    out.write('\nComparison with %s (commit %s): new / old\n' % (
+        old_path, old['meta'].get('commit')))
+    out.write('%-6s %8s %-2s %-4s %-19s %10s %10s %10s\n' % (
+        'db', 'rows', 'wk', 'conc', 'scenario', 'req/s', 'p99', 'cpu'))
+    for run in report['runs']:
+        if run.get('status') != 'ok':
+            continue
+        before = None
+        for candidate in old.get('runs', []):
+            if candidate.get('status') == 'ok' and all(
+                    candidate.get(k) == run.get(k) for k in (
+                        'db', 'tier', 'workers', 'concurrency',
+                        'scenario')):
+                before = candidate
+        if before is None:
+            continue
+        out.write('%-6s %8d %-2d %-4d %-19s %10s %10s %10s\n' % (
+            run['db'], run['tier'], run['workers'], run['concurrency'],
+            run['scenario'], _fmt(_div(run['rps'], before['rps'])),
+            _fmt(_div(run['p99_ms'], before['p99_ms'])),
+            _fmt(_div(run['cpu_ms'], before['cpu_ms']))))
+
+
+def _ints(text):
+    return [int(part) for part in text.split(',') if part]
+
+
+def _commit():
+    try:
+        head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                              cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain',
+                                '--untracked-files=no'], cwd=ROOT,
+                               capture_output=True, text=True).stdout
+        return head + ('-dirty' if dirty.strip() else '')
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description='Benchmark deploysvc-api (see the module docstring).')
+    parser.add_argument('--db', default='sqlite,pg',
+                        help='comma list of sqlite,pg (default: both; pg '
+                             'is skipped with a note when no PostgreSQL '
+                             'URL is known)')
+    parser.add_argument('--tiers', type=_ints, default=[1000, 100000],
+                        help='rows of software_deployment per tier '
+                             '(default 1000,100000)')
+    parser.add_argument('--million', action='store_true',
+                        help='add the 1,000,000-row tier (slow: several '
+                             'minutes of seeding per database)')
+    parser.add_argument('--workers', type=_ints, default=[1, 2],
+                        help='[api] workers values (default 1,2)')
+    parser.add_argument('--concurrency', type=_ints, default=[1, 8],
+                        help='requests in flight (default 1,8)')
+    parser.add_argument('--requests', type=int, default=150,
+                        help='requests per scenario and concurrency '
+                             '(default 150)')
+    parser.add_argument('--all-pairs', action='store_true',
+                        help='also run concurrency 1 with several workers '
+                             '(by default several workers only get the '
+                             'concurrencies above 1: one request at a '
+                             'time keeps all but one worker idle)')
+    parser.add_argument('--client-processes', type=int, default=2,
+                        help='load generator processes (default 2)')
+    parser.add_argument('--deadline', type=float, default=120,
+                        help='seconds allowed per scenario run; requests '
+                             'not sent by then count as errors')
+    parser.add_argument('--no-explain', dest='explain',
+                        action='store_false',
+                        help='do not print query plans')
+    parser.add_argument('--profile', nargs='?', const='show,metadata,'
+                        'agent_metadata,agent_metadata_304,create_config,'
+                        'create_deployment,update', default='',
+                        help='cProfile these scenarios in-process on the '
+                             'first tier (default list: show, metadata, '
+                             'creates, update)')
+    parser.add_argument('--profile-iterations', type=int, default=300)
+    parser.add_argument('--pg-url', help='PostgreSQL URL of a user that may '
+                        'CREATE DATABASE (default: DEPLOYSVC_TEST_PG_URL, '
+                        'else .services/env.json)')
+    parser.add_argument('--start-services', action='store_true',
+                        help='start PostgreSQL with tools/services/'
+                             'services.py when it is not running (root)')
+    parser.add_argument('--json', help='report path (default '
+                        'state/bench/<time>-<commit>.json)')
+    parser.add_argument('--compare', help='an earlier JSON report: print '
+                        'new/old ratios')
+    parser.add_argument('--keep', action='store_true',
+                        help='keep the work directory and PostgreSQL '
+                             'database')
+    args = parser.parse_args(argv)
+    if args.million and 1000000 not in args.tiers:
+        args.tiers.append(1000000)
+    args.tiers = sorted(set(args.tiers))
+    args.profile = [name for name in args.profile.split(',') if name]
+    unknown = set(args.profile) - set(SCENARIO_NAMES)
+    if unknown:
+        parser.error('unknown scenarios: %s' % ', '.join(sorted(unknown)))
+    args.db = [kind for kind in args.db.split(',') if kind]
+    if set(args.db) - {'sqlite', 'pg'}:
+        parser.error('--db takes sqlite and/or pg')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    commit = _commit()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    report = {
+        'meta': {
+            'commit': commit, 'date': now.strftime('%Y-%m-%dT%H:%M:%SZ'),
+            'python': sys.version.split()[0], 'cpus': os.cpu_count(),
+            'tiers': args.tiers, 'workers': args.workers,
+            'concurrency': args.concurrency, 'requests': args.requests,
+            'client_processes': args.client_processes,
+            'scenarios': dict((name, what) for name, what, _ in SCENARIOS),
+            'notes': [SEEDING_NOTE, QUOTA_NOTE,
+                      'Load: tools/bench/load.py (http.client, %d client '
+                      'processes) on the same %d-CPU machine as the '
+                      'server.' % (args.client_processes, os.cpu_count()),
+                      'Server CPU: utime+stime of the gunicorn master\'s '
+                      'children (/proc/<pid>/stat), %d ticks/s.' % CLK_TCK],
+        },
+        'dbs': [], 'seeding': [], 'ceiling': [], 'runs': [], 'explain': [],
+        'profile': [], 'targets': [],
+    }
+    json_path = args.json or os.path.join(
+        ROOT, 'state', 'bench', '%s-%s.json' % (now.strftime('%Y%m%d-%H%M%S'),
+                                                commit))
+    workdir = tempfile.mkdtemp(prefix='deploysvc-bench-')
+    log('work directory %s', workdir)
+    try:
+        ceiling(args, workdir, report)
+        for kind in args.db:
+            pg_url = None
+            if kind == 'pg':
+                pg_url = pg_admin_url(args)
+                if not pg_url:
+                    report['meta']['notes'].append(
+                        'PostgreSQL skipped: no DEPLOYSVC_TEST_PG_URL and no '
+                        '.services/env.json (run "python3 tools/services/'
+                        'services.py start --only pg" or pass '
+                        '--start-services).')
+                    log('pg: skipped, no PostgreSQL URL')
+                    continue
+            report['dbs'].append(kind)
+            run_database(args, kind, workdir, report, pg_url)
+    finally:
+        if args.keep:
+            log('kept %s', workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    add_ratios(report)
+    report['targets'] = targets(args, report)
+    report['meta']['seconds'] = time.monotonic() - _T0
+    print_report(report)
+    if args.compare:
+        compare(report, args.compare)
+    os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
+    with open(json_path, 'w') as f:
+        json.dump(report, f, indent=1, sort_keys=True)
+    sys.stdout.write('\nJSON report: %s (%.0f s in all)\n' % (
+        json_path, report['meta']['seconds']))
+    errors = sum(run.get('errors') or 0 for run in report['runs'])
+    return 1 if errors else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
