@@ -77,25 +77,15 @@ class ServerDatabase(fixtures.Fixture):
 
     def __init__(self, admin_url):
         super().__init__()
-        self.admin_url = admin_url
-        self.name = 'deploysvc_conc_%s' % uuidutils.generate_uuid(
-            dashed=False)[:12]
-        self.url = sqlalchemy.engine.make_url(admin_url).set(
-            database=self.name).render_as_string(hide_password=False)
-
-    def _execute(self, statement):
-        engine = sqlalchemy.create_engine(self.admin_url)
-        try:
-            with engine.connect().execution_options(
-                    isolation_level='AUTOCOMMIT') as connection:
-                connection.exec_driver_sql(statement)
-        finally:
-            engine.dispose()
+        self._database = base._ServerDatabase(
+            admin_url, 'deploysvc_conc_%s' % uuidutils.generate_uuid(
+                dashed=False)[:12])
+        self.name = self._database.name
+        self.url = self._database.url
 
     def _setUp(self):
-        self._execute('CREATE DATABASE %s' % self.name)
-        self.addCleanup(self._execute, 'DROP DATABASE IF EXISTS %s'
-                        % self.name)
+        self._database.create()
+        self.addCleanup(self._database.drop)
 
     def tables(self):
         engine = sqlalchemy.create_engine(self.url)
