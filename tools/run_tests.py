@@ -156,7 +156,13 @@ def main():
                     db_env = dict(env, DEPLOYSVC_TEST_DB_URL=env[key])
                     stestr(tally, 'db+api (%s)' % name, unit, db_env,
                            regex=db_tests)
-                stestr(tally, 'functional', functional, env)
+                stestr(tally, 'functional (clients, agents, server)',
+                       functional, env,
+                       exclude=r'test_keystone|test_concurrency')
+                stestr(tally, 'keystone (real Keystone)', functional, env,
+                       regex=r'test_keystone')
+                stestr(tally, 'concurrency (PostgreSQL, MariaDB)',
+                       functional, env, regex=r'test_concurrency')
         finally:
             stop_services()
     else:
