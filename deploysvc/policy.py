@@ -89,10 +89,15 @@ def _allowed(action, target, context):
     """The (memoised) decision of ``action`` for this identity."""
     enforcer = init()
     enforcer.load_rules()
-    creds = context.to_policy_values()
-    key = (action, _freeze(target), _freeze(creds))
+    # A request checks several rules with one identity: freeze it once.
+    frozen = getattr(context, '_frozen_policy_values', None)
+    if frozen is None:
+        frozen = context._frozen_policy_values = _freeze(
+            context.to_policy_values())
+    key = (action, _freeze(target), frozen)
     decision = enforcer.decisions.get(key)
     if decision is None:
+        creds = context.to_policy_values()
         try:
             decision = bool(enforcer.authorize(action, target, creds,
                                                do_raise=True))

@@ -4,7 +4,6 @@ import re
 
 import pecan
 
-from deploysvc.api.controllers import agent
 from deploysvc.api.controllers import util
 from deploysvc.api.controllers import v1
 
@@ -27,8 +26,6 @@ def _versions():
 
 
 class RootController(object):
-
-    agent = agent.AgentController()
 
     @pecan.expose()
     def index(self):

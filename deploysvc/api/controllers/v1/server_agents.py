@@ -7,7 +7,7 @@ it stop working), ``GET`` shows it, ``DELETE`` revokes it.
 
 import pecan
 
-from deploysvc.api.controllers import agent
+from deploysvc.api import agent_app
 from deploysvc.api.controllers import util
 from deploysvc.api import views
 from deploysvc.db import agent_api
@@ -17,7 +17,8 @@ from deploysvc.policies import server_agents as policies
 
 def _view(row):
     return {'server_agent': views.server_agent(
-        row, agent.metadata_url(agent.base_url(), row))}
+        row, agent_app.metadata_url(agent_app.base_url(pecan.request),
+                                    row))}
 
 
 class ServerAgentController(object):
