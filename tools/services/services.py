@@ -981,7 +981,10 @@ def start_keystone(lay, st, apt):
     env.pop('PYTHONPATH', None)
     cmd = [os.path.join(venv, 'bin', 'gunicorn'),
            '--bind', '127.0.0.1:%d' % port,
-           '--workers', '1', '--worker-class', 'gthread', '--threads', '8',
+           # One request at a time: keystone writes users' last_active_at
+           # on every password authentication, and concurrent writers on
+           # its SQLite database fail with "database is locked" (a 500).
+           '--workers', '1', '--worker-class', 'gthread', '--threads', '1',
            '--timeout', '120', '--graceful-timeout', '5',
            '--chdir', lay.ks, '--pythonpath', lay.ks,
            '--access-logfile', lay.logfile('keystone-access.log'),
