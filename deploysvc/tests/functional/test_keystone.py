@@ -34,6 +34,7 @@ import testtools
 
 from deploysvc.tests.functional import base
 from deploysvc.tests.functional import keystone_fixtures
+from deploysvc.tests import rbac_matrix
 
 ELSEWHERE = 'no-such-project'
 AUTH_MESSAGE = keystone_fixtures.AUTH_MESSAGE
@@ -48,51 +49,21 @@ PERSONAS = {
     'stack_user': 'STACK_AGENT',
 }
 
-OK = 'ok'                   # the route's success, seeded objects visible
-BLIND = 'blind'             # success, the seeded objects not visible
-NOT_FOUND = 'not_found'     # 404 NotFound
-TENANT = 'tenant'           # 403 HTTPForbidden: the URL is not our project
-DENIED = 'denied'           # 403 Forbidden naming the route's rule
-DENIED_INDEX = 'denied:software_configs:index'
-
-OWN = 'own'                 # the URL names the persona's project
-AT_OWNER = 'owner'          # ... the owner's (demo)
-AT_ELSEWHERE = 'elsewhere'  # ... a project that does not exist
-
-ROUTE_NAMES = (
-    'configs_index', 'configs_global_index', 'configs_create',
-    'configs_show', 'configs_delete', 'deployments_index',
-    'deployments_create', 'deployments_show', 'deployments_update',
-    'deployments_delete', 'metadata', 'metadata_unshared', 'validate')
-
-_ALL_OK = (OK, DENIED, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK)
-_ALL_TENANT = (TENANT,) * len(ROUTE_NAMES)
-_FOREIGN = (BLIND, DENIED, OK, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND,
-            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, BLIND, OK)
-
-# (persona, URL project) -> one outcome per route, in ROUTE_NAMES order
-# (the unit RBAC matrix, for the personas a real Keystone gives here).
-MATRIX = {
-    ('reader', OWN): (OK, DENIED, DENIED, OK, DENIED, OK, DENIED, OK,
-                      DENIED, DENIED, OK, OK, DENIED),
-    ('member', OWN): _ALL_OK,
-    ('cloud_admin', OWN): _ALL_OK,
-    ('cloud_admin', AT_OWNER): _ALL_OK,
-    ('cloud_admin', AT_ELSEWHERE): _ALL_OK,
-    ('scoped_admin', OWN): _FOREIGN,
-    ('scoped_admin', AT_OWNER): _ALL_TENANT,
-    ('other_member', OWN): _FOREIGN,
-    ('other_member', AT_OWNER): _ALL_TENANT,
-    ('other_member', AT_ELSEWHERE): _ALL_TENANT,
-    ('stack_user', OWN): (DENIED, DENIED_INDEX, DENIED, DENIED, DENIED,
-                          DENIED, DENIED, DENIED, DENIED, DENIED, OK, BLIND,
-                          DENIED),
-    ('stack_user', AT_OWNER): _ALL_TENANT,
-}
-
-ROWS = [(persona, where, route, outcome)
-        for (persona, where), outcomes in sorted(MATRIX.items())
-        for route, outcome in zip(ROUTE_NAMES, outcomes)]
+# The unit RBAC matrix (deploysvc/tests/rbac_matrix.py), for the personas
+# a real Keystone gives here.
+OK = rbac_matrix.OK
+BLIND = rbac_matrix.BLIND
+NOT_FOUND = rbac_matrix.NOT_FOUND
+TENANT = rbac_matrix.TENANT
+DENIED = rbac_matrix.DENIED
+DENIED_INDEX = rbac_matrix.DENIED_INDEX
+OWN = rbac_matrix.OWN
+AT_OWNER = rbac_matrix.AT_OWNER
+AT_ELSEWHERE = rbac_matrix.AT_ELSEWHERE
+ROUTE_NAMES = rbac_matrix.ROUTE_NAMES
+MATRIX = dict((key, outcomes) for key, outcomes in rbac_matrix.MATRIX.items()
+              if key[0] in PERSONAS)
+ROWS = rbac_matrix.rows(PERSONAS)
 
 TEMPLATE = {'heat_template_version': '2013-05-23',
             'resources': {'cfg': {'type': 'OS::Heat::SoftwareConfig',

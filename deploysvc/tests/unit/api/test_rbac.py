@@ -18,6 +18,7 @@ from deploysvc.policies import software_configs as sc_policies
 from deploysvc.policies import software_deployments as sd_policies
 from deploysvc import policy
 from deploysvc.tests import base
+from deploysvc.tests import rbac_matrix
 from deploysvc.tests.unit.api import base as api_base
 from deploysvc.tests import utils
 
@@ -46,60 +47,18 @@ PERSONAS = {
     'no_roles': (OWNER, '', {}),
 }
 
-# Outcomes.  A 2xx outcome says whether the objects seeded in the owner's
-# project are visible in a list / metadata answer.
-OK = 'ok'                   # success status of the route, objects visible
-BLIND = 'blind'             # success status, seeded objects not visible
-NOT_FOUND = 'not_found'     # 404 NotFound (another project's object)
-TENANT = 'tenant'           # 403 HTTPForbidden (URL project is not ours)
-DENIED = 'denied'           # 403 Forbidden naming the route's rule
-DENIED_INDEX = 'denied:' + sc_policies.INDEX   # naming another rule
-
-# Which project the URL names: the persona's own, the owner's, or any.
-OWN = 'own'
-AT_OWNER = 'owner'
-AT_ELSEWHERE = 'elsewhere'
-
-ROUTE_NAMES = (
-    'configs_index', 'configs_global_index', 'configs_create',
-    'configs_show', 'configs_delete', 'deployments_index',
-    'deployments_create', 'deployments_show', 'deployments_update',
-    'deployments_delete', 'metadata', 'metadata_unshared', 'validate')
-
-_ALL_OK = (OK, DENIED, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK)
-_ALL_TENANT = (TENANT,) * len(ROUTE_NAMES)
-_FOREIGN = (BLIND, DENIED, OK, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND,
-            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, BLIND, OK)
-
-# (persona, URL project) -> one outcome per route, in ROUTE_NAMES order.
-MATRIX = {
-    ('reader', OWN): (OK, DENIED, DENIED, OK, DENIED, OK, DENIED, OK,
-                      DENIED, DENIED, OK, OK, DENIED),
-    ('member', OWN): _ALL_OK,
-    ('admin', OWN): _ALL_OK,
-    ('admin', AT_ELSEWHERE): _ALL_OK,
-    ('cloud_admin', OWN): _ALL_OK,
-    ('cloud_admin', AT_OWNER): _ALL_OK,
-    ('cloud_admin', AT_ELSEWHERE): _ALL_OK,
-    ('scoped_admin', OWN): _FOREIGN,
-    ('scoped_admin', AT_OWNER): _ALL_TENANT,
-    ('other_member', OWN): _FOREIGN,
-    ('other_member', AT_OWNER): _ALL_TENANT,
-    ('other_member', AT_ELSEWHERE): _ALL_TENANT,
-    ('stack_user', OWN): (DENIED, DENIED_INDEX, DENIED, DENIED, DENIED,
-                          DENIED, DENIED, DENIED, DENIED, DENIED, OK, BLIND,
-                          DENIED),
-    ('stack_user', AT_OWNER): _ALL_TENANT,
-    ('stack_member', OWN): (BLIND, DENIED, OK, NOT_FOUND, NOT_FOUND, OK,
-                            NOT_FOUND, OK, OK, OK, OK, BLIND, OK),
-    ('no_roles', OWN): (DENIED, DENIED_INDEX, DENIED, DENIED, DENIED, DENIED,
-                        DENIED, DENIED, DENIED, DENIED, DENIED, DENIED,
-                        DENIED),
-}
-
-ROWS = [(persona, where, route, outcome)
-        for (persona, where), outcomes in sorted(MATRIX.items())
-        for route, outcome in zip(ROUTE_NAMES, outcomes)]
+OK = rbac_matrix.OK
+BLIND = rbac_matrix.BLIND
+NOT_FOUND = rbac_matrix.NOT_FOUND
+TENANT = rbac_matrix.TENANT
+DENIED = rbac_matrix.DENIED
+DENIED_INDEX = rbac_matrix.DENIED_INDEX
+OWN = rbac_matrix.OWN
+AT_OWNER = rbac_matrix.AT_OWNER
+AT_ELSEWHERE = rbac_matrix.AT_ELSEWHERE
+ROUTE_NAMES = rbac_matrix.ROUTE_NAMES
+MATRIX = rbac_matrix.MATRIX
+ROWS = rbac_matrix.rows(PERSONAS)
 
 TEMPLATE = {'heat_template_version': '2013-05-23',
             'resources': {'cfg': {'type': 'OS::Heat::SoftwareConfig',
