@@ -15,6 +15,7 @@ early, so concurrent writers serialize instead of deadlocking.
 
 import datetime
 import operator
+import types
 
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
@@ -33,6 +34,16 @@ _CONFIGURED = False
 
 # Bulk UPDATEs here never need to refresh objects already in the session.
 _NO_SYNC = {'synchronize_session': False}
+
+
+def _execute(context, statement, params=None):
+    """Run a Core statement on the transaction's connection.
+
+    Skips the ORM session's execution layer: the hot paths' statements
+    need no identity map or unit of work.
+    """
+    return context.session.connection().execute(statement, params)
+
 
 # The smallest step of the stored timestamps (microseconds everywhere).
 _TICK = datetime.timedelta(microseconds=1)
@@ -92,20 +103,24 @@ def bump_server(context, project_id, server_id):
     an agent credential has no row, and nothing happens.
     """
     agent = models.AgentServer
-    context.session.execute(
+    _execute(
+        context,
         sa.update(agent).where(agent.project_id == project_id,
                                agent.server_id == server_id)
-        .values(revision=agent.revision + 1, changed_at=_now()),
-        execution_options=_NO_SYNC)
+        .values(revision=agent.revision + 1, changed_at=_now()))
+
+
+_EVENT_INSERT = models.DeploymentEvent.__table__.insert()
 
 
 def record_event(context, deployment_id, source, status_from, status_to,
                  applied, reason=None, details=None):
     """Add an entry to a deployment's history (caller's transaction)."""
-    context.session.add(models.DeploymentEvent(
-        deployment_id=deployment_id, created_at=_now(), source=source,
-        actor=context.user_id, status_from=status_from, status_to=status_to,
-        applied=applied, reason=reason, details=details))
+    _execute(context, _EVENT_INSERT, {
+        'deployment_id': deployment_id, 'created_at': _now(),
+        'source': source, 'actor': context.user_id,
+        'status_from': status_from, 'status_to': status_to,
+        'applied': applied, 'reason': reason, 'details': details})
 
 
 def _reserve(context, resource, limit):
@@ -123,9 +138,10 @@ def _reserve(context, resource, limit):
     if enforce:
         stmt = stmt.where(usage.in_use < limit)
     stmt = stmt.values(in_use=usage.in_use + 1)
-    if context.session.execute(stmt, execution_options=_NO_SYNC).rowcount:
+    if _execute(context, stmt).rowcount:
         return
-    exists = context.session.execute(
+    exists = _execute(
+        context,
         sa.select(usage.in_use).where(
             usage.project_id == context.project_id,
             usage.resource == resource)).first()
@@ -156,11 +172,12 @@ def _quota_error(resource, limit):
 
 def _release(context, project_id, resource):
     usage = models.QuotaUsage
-    context.session.execute(
+    _execute(
+        context,
         sa.update(usage).where(usage.project_id == project_id,
                                usage.resource == resource,
                                usage.in_use > 0)
-        .values(in_use=usage.in_use - 1), execution_options=_NO_SYNC)
+        .values(in_use=usage.in_use - 1))
 
 
 def _config_visible(context, query):
@@ -179,16 +196,23 @@ def _deployment_visible(context, query):
 
 # -- software configs -------------------------------------------------------
 
+# Creates are hot paths: plain INSERTs, no ORM unit of work.
+_SC_INSERT = models.SoftwareConfig.__table__.insert()
+_SD_INSERT = models.SoftwareDeployment.__table__.insert()
+_SD_DEFAULTS = {'stack_user_project_id': None, 'input_values': {},
+                'output_values': None, 'action': None, 'status': None,
+                'status_reason': None, 'updated_at': None,
+                'served_revision': 0}
+
+
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 @context_manager.writer
 def config_create(context, values, limit=-1):
     _reserve(context, CONFIGS, limit)
-    row = models.SoftwareConfig(id=uuidutils.generate_uuid(),
-                                project_id=context.project_id,
-                                created_at=_now(), **values)
-    context.session.add(row)
-    context.session.flush()
-    return row
+    row = dict(values, id=uuidutils.generate_uuid(),
+               project_id=context.project_id, created_at=_now())
+    _execute(context, _SC_INSERT, row)
+    return types.SimpleNamespace(**row)
 
 
 @context_manager.reader
@@ -262,7 +286,7 @@ def _deployment_query(context, with_config=False):
 def _check_config(context, config_id):
     """ConfigNotFound unless the caller may use the config."""
     sc = models.SoftwareConfig
-    found = context.session.execute(_config_visible(
+    found = _execute(context, _config_visible(
         context, sa.select(sc.id).where(sc.id == config_id))).first()
     if found is None:
         raise exception.ConfigNotFound(config_id=config_id)
@@ -282,15 +306,15 @@ def _get_deployment(context, deployment_id):
 def deployment_create(context, values, limit=-1):
     _reserve(context, DEPLOYMENTS, limit)
     _check_config(context, values['config_id'])
-    row = models.SoftwareDeployment(id=uuidutils.generate_uuid(),
-                                    project_id=context.project_id,
-                                    created_at=_now(), **values)
-    context.session.add(row)
+    row = dict(_SD_DEFAULTS, **values)
+    row.update(id=uuidutils.generate_uuid(), project_id=context.project_id,
+               created_at=_now())
     try:
-        context.session.flush()
+        _execute(context, _SD_INSERT, row)
     except db_exc.DBReferenceError:
         # The config was deleted by a concurrent transaction.
         raise exception.ConfigNotFound(config_id=values['config_id'])
+    row = types.SimpleNamespace(**row)
     bump_server(context, row.project_id, row.server_id)
     if row.status is not None:
         record_event(context, row.id, 'api', None, row.status, True,
@@ -422,32 +446,33 @@ def deployment_update(context, deployment_id, values):
     when clocks of API nodes differ.
     """
     sd = models.SoftwareDeployment
-    locked = context.session.execute(
-        _deployment_visible(context, sa.update(sd).where(
-            sd.id == deployment_id)).values(updated_at=sd.updated_at),
-        execution_options=_NO_SYNC)
+    locked = _execute(context, _deployment_visible(context, sa.update(
+        sd).where(sd.id == deployment_id)).values(updated_at=sd.updated_at))
     if locked.rowcount != 1:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
-    row = _get_deployment(context, deployment_id)
-    served = (row.config_id, row.input_values, row.action)
-    status_from = row.status
-    if values.get('config_id') not in (None, row.config_id):
-        _check_config(context, values['config_id'])
-        row.config_id = values['config_id']
-    for key, value in values.items():
-        if key != 'config_id':
-            setattr(row, key, value)
-    if served != (row.config_id, row.input_values, row.action):
-        row.served_revision = (row.served_revision or 0) + 1
+    # Plain rows and statements from here: no ORM unit of work on this
+    # hot path.
+    old = _execute(context, _SHOW_ANY, {'id': deployment_id}).first()
+    row = types.SimpleNamespace(**old._mapping)
+    changes = dict(values)
+    if changes.get('config_id') not in (None, old.config_id):
+        _check_config(context, changes['config_id'])
+    for key, value in changes.items():
+        setattr(row, key, value)
+    if (old.config_id, old.input_values, old.action) != (
+            row.config_id, row.input_values, row.action):
+        row.served_revision = changes['served_revision'] = (
+            (old.served_revision or 0) + 1)
         bump_server(context, row.project_id, row.server_id)
-    if 'status' in values:
-        record_event(context, row.id, 'api', status_from, row.status, True,
-                     row.status_reason)
-    row.updated_at = next_update_time(row)
+    row.updated_at = changes['updated_at'] = next_update_time(old)
     try:
-        context.session.flush()
+        _execute(context, _SD.update().where(
+            _SD.c.id == deployment_id).values(changes))
     except db_exc.DBReferenceError:
         raise exception.ConfigNotFound(config_id=values['config_id'])
+    if 'status' in values:
+        record_event(context, row.id, 'api', old.status, row.status, True,
+                     row.status_reason)
     return row
 
 
