@@ -15,6 +15,8 @@ connection.  Errors keep Heat's body.
 """
 
 import calendar
+import collections
+import threading
 import time
 
 from oslo_config import cfg
@@ -63,6 +65,45 @@ def _not_allowed(request, *allowed):
         % (request.method, allow), headers=[('Allow', allow)])
 
 
+class DocumentCache(object):
+    """The last metadata documents served, by ETag, within a byte budget.
+
+    os-collect-config sends HEAD and GET on every poll, never a
+    conditional request, so most polls ask for a document this worker has
+    just built.  The ETag names the credential, the server's metadata
+    revision (moved by every change of what is served) and the base URL,
+    so the bytes it maps to never change and need no invalidation; the
+    least recently used documents are dropped past the budget.
+    """
+
+    def __init__(self, budget):
+        self.budget = budget
+        self.size = 0
+        self._documents = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag):
+        with self._lock:
+            body = self._documents.get(etag)
+            if body is not None:
+                self._documents.move_to_end(etag)
+            return body
+
+    def put(self, etag, body):
+        with self._lock:
+            if etag not in self._documents and len(body) <= self.budget:
+                self._documents[etag] = body
+                self.size += len(body)
+                while self.size > self.budget:
+                    _, dropped = self._documents.popitem(last=False)
+                    self.size -= len(dropped)
+        return body
+
+
+# Per worker process.
+_DOCUMENTS = DocumentCache(16 * 1024 * 1024)
+
+
 def serve_metadata(request, credential_id, mac):
     context = ctx.get_admin_context()
     server = agent_api.credential_get(context, credential_id)
@@ -91,11 +132,14 @@ def serve_metadata(request, credential_id, mac):
           and changed <= request.if_modified_since.timestamp()):
         response.status = 304
         return response
-    rows = agent_api.served_deployments(context, server)
+    body = _DOCUMENTS.get(etag)
+    if body is None:
+        rows = agent_api.served_deployments(context, server)
+        body = _DOCUMENTS.put(etag, metadata.document(
+            rows, metadata_url(base, server),
+            lambda row: signal_url(base, server, row.id)))
     response.content_type = 'application/json'
-    response.body = metadata.document(
-        rows, metadata_url(base, server),
-        lambda row: signal_url(base, server, row.id))
+    response.body = body
     return response
 
 

@@ -21,6 +21,7 @@ from oslo_db.sqlalchemy import engines
 import webtest
 
 from deploysvc.agent import tokens
+from deploysvc.api import agent_app
 from deploysvc import conf
 from deploysvc.db import agent_api
 from deploysvc.db import api as db_api
@@ -1466,3 +1467,43 @@ class TestServerIdLength(base.ApiTestCase):
                          'Data supplied was not valid: "server_id" should '
                          'be no more than 36 characters')
         self.get('/server_agents/' + 'x' * 37, status=404)
+
+
+class TestDocumentCache(AgentTestCase):
+    """Unchanged polls are served from the worker's document cache."""
+
+    def test_unchanged_poll_reads_no_deployments(self):
+        self.create_deployment()
+        url = self.rotate()
+        first = self.poll(url)
+        served = self.useFixture(fixtures.MockPatchObject(
+            agent_api, 'served_deployments',
+            side_effect=AssertionError('document should be cached')))
+        for method in ('GET', 'HEAD'):
+            again = self.poll(url, method=method)
+            self.assertEqual(first.headers['ETag'], again.headers['ETag'])
+        self.assertEqual(first.body, self.poll(url).body)
+        self.assertEqual(0, served.mock.call_count)
+
+    def test_change_is_served_at_once(self):
+        deployment = self.create_deployment()
+        url = self.rotate()
+        before = self.item(url, deployment['id'])
+        self.update_deployment(deployment['id'],
+                               {'input_values': {'foo': 'changed'}})
+        after = self.item(url, deployment['id'])
+        self.assertNotEqual(before['id'], after['id'])
+        self.assertEqual('changed', self.value(after, 'foo'))
+
+    def test_budget_drops_least_recently_used(self):
+        cache = agent_app.DocumentCache(10)
+        cache.put('"a"', b'12345')
+        cache.put('"b"', b'1234')
+        self.assertEqual(b'12345', cache.get('"a"'))   # a is now recent
+        cache.put('"c"', b'123')                        # 12 > 10: drop b
+        self.assertIsNone(cache.get('"b"'))
+        self.assertEqual(b'12345', cache.get('"a"'))
+        self.assertEqual(b'123', cache.get('"c"'))
+        self.assertEqual(8, cache.size)
+        cache.put('"d"', b'x' * 11)                     # over the budget
+        self.assertIsNone(cache.get('"d"'))
