@@ -11,11 +11,15 @@ OTHER_PROJECT = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'
 
 class TestCase(base.BaseTestCase):
 
+    # True for tests that use the database from several threads.
+    database_threads = False
+
     def setUp(self):
         super().setUp()
         self.conf_fixture = self.useFixture(fixtures.ConfFixture())
         self.policy = self.useFixture(fixtures.PolicyFixture())
-        self.db = self.useFixture(fixtures.Database())
+        self.db = self.useFixture(
+            fixtures.Database(threads=self.database_threads))
         self.context = self.make_context()
 
     def config(self, **kw):

@@ -55,10 +55,16 @@ def _server_engine(url):
 class Database(fixtures.Fixture):
     """An empty schema per test.
 
-    In-memory SQLite by default; with ``DEPLOYSVC_TEST_DB_URL`` (a
-    PostgreSQL or MariaDB URL whose user may create databases) every test
-    process gets its own database on that server.
+    In-memory SQLite by default, or a SQLite file with ``threads=True``
+    (threads cannot share an in-memory database); with
+    ``DEPLOYSVC_TEST_DB_URL`` (a PostgreSQL or MariaDB URL whose user may
+    create databases) every test process gets its own database on that
+    server, which threads share too.
     """
+
+    def __init__(self, threads=False):
+        super().__init__()
+        self.threads = threads
 
     def _setUp(self):
         db_api.configure(conf.CONF)
@@ -67,7 +73,12 @@ class Database(fixtures.Fixture):
             self.engine = _server_engine(url)
             self.addCleanup(self._empty)
         else:
-            self.engine = engines.create_engine('sqlite://', sqlite_fk=True)
+            path = ''
+            if self.threads:
+                path = '/' + self.useFixture(fixtures.TempDir()).join(
+                    'deploysvc.sqlite')
+            self.engine = engines.create_engine('sqlite://' + path,
+                                                sqlite_fk=True)
             models.Base.metadata.create_all(self.engine)
             self.addCleanup(self.engine.dispose)
         self.addCleanup(db_api.context_manager.patch_engine(self.engine))

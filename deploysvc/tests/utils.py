@@ -1,4 +1,6 @@
-"""Factories for test data, through the DB API."""
+"""Factories for test data, through the DB API, and a thread runner."""
+
+import threading
 
 from deploysvc.db import api as db_api
 
@@ -39,3 +41,31 @@ def create_test_deployment(context, config_id=None, **kw):
         config_id = create_test_config(context).id
     return db_api.deployment_create(
         context, get_test_deployment(config_id=config_id, **kw))
+
+
+def run_concurrently(count, func, timeout=60):
+    """Run ``func(i)`` for i < count in threads released together.
+
+    Returns one ``('ok', result)`` or ``('error', exception)`` per thread,
+    in order; a thread still running after ``timeout`` seconds fails.
+    """
+    barrier = threading.Barrier(count, timeout=timeout)
+    results = [None] * count
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = ('ok', func(i))
+        except Exception as e:
+            results[i] = ('error', e)
+
+    threads = [threading.Thread(target=target, args=(i,))
+               for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        if thread.is_alive():
+            raise AssertionError('a thread is still running after %ss'
+                                 % timeout)
+    return results

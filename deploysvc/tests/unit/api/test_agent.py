@@ -11,24 +11,21 @@ import calendar
 import datetime
 import json
 import re
-import threading
 import time
 import urllib.parse
 
 import ddt
 import fixtures
-from oslo_db.sqlalchemy import engines
 import webtest
 
 from deploysvc.agent import tokens
 from deploysvc.api import agent_app
-from deploysvc import conf
 from deploysvc.db import agent_api
 from deploysvc.db import api as db_api
 from deploysvc.db import models
 from deploysvc.tests import base as test_base
-from deploysvc.tests import fixtures as test_fixtures
 from deploysvc.tests.unit.api import base
+from deploysvc.tests import utils
 
 SERVER = 'f6a0c2d4-1b3e-4c5d-8e9f-0a1b2c3d4e5f'
 OTHER_SERVER = '0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a'
@@ -87,18 +84,6 @@ class Clock(fixtures.Fixture):
 
     def advance(self, seconds):
         self.now += datetime.timedelta(seconds=seconds)
-
-
-class FileDatabase(fixtures.Fixture):
-    """A SQLite file shared by threads (an in-memory one is not)."""
-
-    def _setUp(self):
-        db_api.configure(conf.CONF)
-        path = self.useFixture(fixtures.TempDir()).join('agent.sqlite')
-        engine = engines.create_engine('sqlite:///' + path, sqlite_fk=True)
-        models.Base.metadata.create_all(engine)
-        self.addCleanup(engine.dispose)
-        self.addCleanup(db_api.context_manager.patch_engine(engine))
 
 
 class AgentTestCase(base.ApiTestCase):
@@ -1352,37 +1337,18 @@ class TestEvents(AgentTestCase):
 
 
 class TestConcurrency(AgentTestCase):
-    """Threads against a SQLite file: no signal and no event is lost."""
+    """Threads on one database: no signal and no event is lost."""
 
     threads = 6
+    database_threads = True
 
     def setUp(self):
-        # The base class's database, on a file instead of in memory.
-        self.useFixture(fixtures.MockPatchObject(
-            test_fixtures, 'Database', FileDatabase))
         super().setUp()
-        self.assertTrue(str(db_api.get_engine().url).endswith(
-            '/agent.sqlite'))
+        # Not the in-memory SQLite that threads cannot share.
+        self.assertNotEqual('sqlite://', str(self.db.engine.url))
 
     def run_threads(self, func):
-        barrier = threading.Barrier(self.threads, timeout=30)
-        results = [None] * self.threads
-
-        def target(i):
-            try:
-                barrier.wait()
-                results[i] = ('ok', func(i))
-            except Exception as e:
-                results[i] = ('error', repr(e))
-
-        threads = [threading.Thread(target=target, args=(i,))
-                   for i in range(self.threads)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-            self.assertFalse(thread.is_alive())
-        return results
+        return utils.run_concurrently(self.threads, func)
 
     def put(self, url, details):
         """A signal from a thread (webtest apps are not shared)."""

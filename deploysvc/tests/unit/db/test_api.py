@@ -1,22 +1,16 @@
 """deploysvc.db.api: CRUD, visibility, errors, quotas and concurrency."""
 
 import datetime
-import threading
 
 import ddt
-import fixtures
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import engines
 from oslo_utils import fixture as utils_fixture
-from oslotest import base as oslotest_base
 import sqlalchemy as sa
 
-from deploysvc import conf
 from deploysvc.db import api as db_api
 from deploysvc.db import models
 from deploysvc import exception
 from deploysvc.tests import base
-from deploysvc.tests import fixtures as test_fixtures
 from deploysvc.tests import utils
 
 NOW = datetime.datetime(2015, 1, 31, 15, 12, 36, 123456)
@@ -502,56 +496,18 @@ class TestQuota(DbTestCase):
         self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
 
 
-class FileDatabase(fixtures.Fixture):
-    """A SQLite database in a file, shared by threads (unlike :memory:).
-
-    Used instead of the in-memory Database fixture (patches do not nest).
-    """
-
-    def _setUp(self):
-        db_api.configure(conf.CONF)
-        path = self.useFixture(fixtures.TempDir()).join('deploysvc.sqlite')
-        self.engine = engines.create_engine('sqlite:///' + path,
-                                            sqlite_fk=True)
-        models.Base.metadata.create_all(self.engine)
-        self.addCleanup(self.engine.dispose)
-        self.addCleanup(db_api.context_manager.patch_engine(self.engine))
-
-
-class TestConcurrency(oslotest_base.BaseTestCase):
-    """Threads on one file database: D13 and D14, with no sleeps."""
+class TestConcurrency(base.TestCase):
+    """Threads on one database: D13 and D14, with no sleeps."""
 
     threads = 6
-    make_context = staticmethod(base.TestCase.make_context)
+    database_threads = True
 
     def setUp(self):
         super().setUp()
-        self.useFixture(test_fixtures.ConfFixture())
-        self.useFixture(test_fixtures.PolicyFixture())
-        self.useFixture(FileDatabase())
-        self.context = self.make_context()
         self.sc = utils.create_test_config(self.context)
 
     def run_threads(self, func, count):
-        """Run func(i) in ``count`` threads started together."""
-        barrier = threading.Barrier(count, timeout=30)
-        results = [None] * count
-
-        def target(i):
-            try:
-                barrier.wait()
-                results[i] = ('ok', func(i))
-            except Exception as e:
-                results[i] = ('error', e)
-
-        threads = [threading.Thread(target=target, args=(i,))
-                   for i in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-            self.assertFalse(thread.is_alive())
-        return results
+        return utils.run_concurrently(count, func)
 
     def test_deployment_quota_never_exceeded(self):
         limit = 3
