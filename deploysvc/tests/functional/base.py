@@ -11,6 +11,7 @@ to any failing test of a ``FunctionalTestCase``.
 import collections
 import glob
 import http.client
+import json
 import os
 import signal
 import socket
@@ -63,6 +64,47 @@ def clean_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
     env.update(extra)
     return env
+
+
+def schema_of(url):
+    """(table names, alembic revision or None) of the database at url."""
+    engine = sqlalchemy.create_engine(url)
+    try:
+        names = set(sqlalchemy.inspect(engine).get_table_names())
+        revision = None
+        if 'alembic_version' in names:
+            with engine.connect() as connection:
+                revision = connection.exec_driver_sql(
+                    'SELECT version_num FROM alembic_version').scalar()
+        return names, revision
+    finally:
+        engine.dispose()
+
+
+class OpenStackCLI(object):
+    """Mixin: the unmodified ``openstack`` command line, in ``self.tmp``.
+
+    No clouds.yaml and no OS_* variable of the caller reach it; ``HOME``
+    and the working directory are ``self.tmp``.
+    """
+
+    CLI_TIMEOUT = 90
+
+    def run_openstack(self, args, env=None, returncode=0):
+        """Run ``openstack ARGS``; assert its exit code, return the result."""
+        full_env = clean_env(HOME=self.tmp)
+        full_env.update(env or {})
+        result = subprocess.run([script('openstack')] + list(args),
+                                capture_output=True, text=True,
+                                timeout=self.CLI_TIMEOUT, env=full_env,
+                                cwd=self.tmp, stdin=subprocess.DEVNULL)
+        self.assertEqual(returncode, result.returncode,
+                         'openstack %s\nstdout: %s\nstderr: %s'
+                         % (' '.join(args), result.stdout, result.stderr))
+        return result
+
+    def openstack_json(self, *args):
+        return json.loads(self.openstack(*(args + ('-f', 'json'))).stdout)
 
 
 class _ServerDatabase(object):
@@ -141,17 +183,7 @@ class ConfFileFixture(fixtures.Fixture):
 
     def tables(self):
         """Tables of the database, and its alembic revision."""
-        engine = sqlalchemy.create_engine(self.db_url)
-        try:
-            names = set(sqlalchemy.inspect(engine).get_table_names())
-            revision = None
-            if 'alembic_version' in names:
-                with engine.connect() as connection:
-                    revision = connection.exec_driver_sql(
-                        'SELECT version_num FROM alembic_version').scalar()
-            return names, revision
-        finally:
-            engine.dispose()
+        return schema_of(self.db_url)
 
 
 class ServerFixture(fixtures.Fixture):

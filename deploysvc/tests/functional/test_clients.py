@@ -9,7 +9,6 @@ own, so tests sharing the class's server never see each other's objects.
 import json
 import os
 import re
-import subprocess
 
 import fixtures
 from heatclient import exc
@@ -285,15 +284,13 @@ class HeatClientTest(base.FunctionalTestCase):
         self.assertNotIn('updated_time', shown.to_dict())
 
 
-class OpenStackClientTest(base.FunctionalTestCase):
+class OpenStackClientTest(base.OpenStackCLI, base.FunctionalTestCase):
     """``openstack software config|deployment`` as subprocesses.
 
     Every command starts a new Python interpreter (~1.5-4 s), so the
     checks are grouped into few invocations; state set up or checked
     between the commands goes through the Python API.
     """
-
-    CLI_TIMEOUT = 90
 
     def setUp(self):
         super().setUp()
@@ -302,29 +299,16 @@ class OpenStackClientTest(base.FunctionalTestCase):
         self.tmp = self.useFixture(fixtures.TempDir()).path
 
     def openstack(self, *args, **kw):
-        """Run ``openstack ARGS`` with admin_token auth on the server.
+        """``openstack ARGS`` with admin_token auth on the server.
 
         Returns the CompletedProcess; asserts the exit code (0 unless
         ``returncode`` says otherwise).
         """
-        returncode = kw.pop('returncode', 0)
         endpoint = self.server.project_endpoint(self.project_id)
-        command = [base.script('openstack'),
-                   '--os-auth-type', 'admin_token',
-                   '--os-endpoint', endpoint,
-                   '--os-token', 'any-token'] + list(args)
-        # No clouds.yaml or OS_* variables of the caller.
-        result = subprocess.run(command, capture_output=True, text=True,
-                                timeout=self.CLI_TIMEOUT,
-                                env=base.clean_env(HOME=self.tmp),
-                                cwd=self.tmp, stdin=subprocess.DEVNULL)
-        self.assertEqual(returncode, result.returncode,
-                         'openstack %s\nstdout: %s\nstderr: %s'
-                         % (' '.join(args), result.stdout, result.stderr))
-        return result
-
-    def openstack_json(self, *args):
-        return json.loads(self.openstack(*(args + ('-f', 'json'))).stdout)
+        return self.run_openstack(
+            ['--os-auth-type', 'admin_token', '--os-endpoint', endpoint,
+             '--os-token', 'any-token'] + list(args),
+            returncode=kw.pop('returncode', 0))
 
     def write(self, name, text):
         path = os.path.join(self.tmp, name)

@@ -40,7 +40,6 @@ import time
 
 import fixtures
 from oslo_utils import uuidutils
-import sqlalchemy
 import testtools
 from testtools import content
 
@@ -88,23 +87,11 @@ class ServerDatabase(fixtures.Fixture):
         self.addCleanup(self._database.drop)
 
     def tables(self):
-        engine = sqlalchemy.create_engine(self.url)
-        try:
-            return set(sqlalchemy.inspect(engine).get_table_names())
-        finally:
-            engine.dispose()
+        return base.schema_of(self.url)[0]
 
     def schema(self):
         """(table names, alembic revision) of the database."""
-        engine = sqlalchemy.create_engine(self.url)
-        try:
-            names = set(sqlalchemy.inspect(engine).get_table_names())
-            with engine.connect() as connection:
-                revision = connection.exec_driver_sql(
-                    'SELECT version_num FROM alembic_version').scalar()
-            return names, revision
-        finally:
-            engine.dispose()
+        return base.schema_of(self.url)
 
 
 class Load(object):

@@ -24,7 +24,6 @@ Without ``DEPLOYSVC_TEST_KEYSTONE_URL`` every test fails, saying so.
 import contextlib
 import json
 import os
-import subprocess
 
 import ddt
 import fixtures
@@ -544,10 +543,8 @@ class TestAdmin(KeystoneTestCase):
         self.assertNotIn(config['id'], [c['id'] for c in listed])
 
 
-class TestThroughTheCatalog(KeystoneTestCase):
+class TestThroughTheCatalog(base.OpenStackCLI, KeystoneTestCase):
     """Unmodified clients, password auth, endpoint from the catalog."""
-
-    CLI_TIMEOUT = 90
 
     def setUp(self):
         super().setUp()
@@ -559,20 +556,9 @@ class TestThroughTheCatalog(KeystoneTestCase):
         self.server.register_endpoint()
 
     def openstack(self, *args, **kw):
-        returncode = kw.pop('returncode', 0)
-        env = base.clean_env(HOME=self.tmp)
-        env.update(self.identities['DEMO_MEMBER'].os_environ())
-        result = subprocess.run([base.script('openstack')] + list(args),
-                                capture_output=True, text=True,
-                                timeout=self.CLI_TIMEOUT, env=env,
-                                cwd=self.tmp, stdin=subprocess.DEVNULL)
-        self.assertEqual(returncode, result.returncode,
-                         'openstack %s\nstdout: %s\nstderr: %s'
-                         % (' '.join(args), result.stdout, result.stderr))
-        return result
-
-    def openstack_json(self, *args):
-        return json.loads(self.openstack(*(args + ('-f', 'json'))).stdout)
+        return self.run_openstack(
+            args, env=self.identities['DEMO_MEMBER'].os_environ(),
+            returncode=kw.pop('returncode', 0))
 
     def test_heatclient_finds_deploysvc_in_the_catalog(self):
         session = self.identities['DEMO_MEMBER'].session()
