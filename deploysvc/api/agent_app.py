@@ -57,14 +57,6 @@ def _not_found(error_type='NotFound'):
                                  'The resource could not be found.')
 
 
-def _not_allowed(request, *allowed):
-    allow = ', '.join(allowed)
-    return faults.error_response(
-        405, 'HTTPMethodNotAllowed',
-        'The method %s is not allowed for this resource; allowed: %s.'
-        % (request.method, allow), headers=[('Allow', allow)])
-
-
 class DocumentCache(object):
     """The last metadata documents served, by ETag, within a byte budget.
 
@@ -184,17 +176,11 @@ class AgentApp(object):
             return _not_found('HTTPNotFound')
         allowed, handler = route
         if request.method not in allowed:
-            if request.method == 'OPTIONS':
-                response = webob.Response(status=204)
-                response.headers['Allow'] = ','.join(allowed)
-                return response
-            return _not_allowed(request, *allowed)
+            return faults.method_not_allowed(request.method, allowed)
         try:
             return handler(request, parts[3], parts[4])
         except exception.DeploySvcException as e:
-            if e.code >= 500:
-                return faults.internal_error(e)
-            return faults.error_response(e.code, e.type, e.message)
+            return faults.from_exception(e)
 
 
 def app_factory(global_config, **local_conf):

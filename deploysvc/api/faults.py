@@ -51,6 +51,26 @@ def error_response(code, error_type, message, tb=None, headers=None):
     return response
 
 
+def from_exception(exc):
+    """The response for a deploysvc exception (5xx ones are logged)."""
+    if exc.code >= 500:
+        return internal_error(exc)
+    return error_response(exc.code, exc.type, exc.message)
+
+
+def method_not_allowed(method, allowed):
+    """405 with ``Allow``; OPTIONS gets 204 with the same header (Heat)."""
+    if method == 'OPTIONS':
+        response = webob.Response(status=204)
+        response.headers['Allow'] = ','.join(allowed)
+        return response
+    allow = ', '.join(allowed)
+    return error_response(
+        405, 'HTTPMethodNotAllowed',
+        'The method %s is not allowed for this resource; allowed: %s.'
+        % (method, allow), headers=[('Allow', allow)])
+
+
 def internal_error(exc):
     """500 for an unexpected exception; the traceback is logged."""
     LOG.exception('Unexpected error while handling a request')

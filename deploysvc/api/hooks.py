@@ -27,9 +27,7 @@ class ErrorHook(pecan.hooks.PecanHook):
 
     def on_error(self, state, exc):
         if isinstance(exc, exception.DeploySvcException):
-            if exc.code >= 500:
-                return faults.internal_error(exc)
-            return faults.error_response(exc.code, exc.type, exc.message)
+            return faults.from_exception(exc)
         if isinstance(exc, webob.exc.HTTPException):
             headers = []
             if exc.status_int == 405 and exc.allow:

@@ -4,6 +4,7 @@ from oslo_config import cfg
 from oslo_serialization import jsonutils
 import pecan
 
+from deploysvc.api import faults
 from deploysvc import exception
 
 
@@ -22,14 +23,7 @@ def no_content():
 
 def method_not_allowed(*allowed):
     """405 with ``Allow``; OPTIONS gets 204 with the same header (Heat)."""
-    if pecan.request.method == 'OPTIONS':
-        pecan.response.status = 204
-        pecan.response.headers['Allow'] = ','.join(allowed)
-        return pecan.response
-    pecan.abort(405, detail='The method %s is not allowed for this '
-                            'resource; allowed: %s.' % (pecan.request.method,
-                                                        ', '.join(allowed)),
-                headers={'Allow': ', '.join(allowed)})
+    return faults.method_not_allowed(pecan.request.method, allowed)
 
 
 def int_param(params, name):
