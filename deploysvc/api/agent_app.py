@@ -97,8 +97,7 @@ _DOCUMENTS = DocumentCache(16 * 1024 * 1024)
 
 
 def serve_metadata(request, credential_id, mac):
-    context = ctx.get_admin_context()
-    server = agent_api.credential_get(context, credential_id)
+    server = agent_api.credential_get(credential_id)
     if server is None or not tokens.verify(server.secret, tokens.METADATA,
                                            credential_id, mac):
         return _not_found()
@@ -126,7 +125,7 @@ def serve_metadata(request, credential_id, mac):
         return response
     body = _DOCUMENTS.get(etag)
     if body is None:
-        rows = agent_api.served_deployments(context, server)
+        rows = agent_api.served_deployments(server)
         body = _DOCUMENTS.put(etag, metadata.document(
             rows, metadata_url(base, server),
             lambda row: signal_url(base, server, row.id)))

@@ -10,6 +10,7 @@ from sqlalchemy import orm
 from deploysvc.agent import signals
 from deploysvc.agent import tokens
 from deploysvc.db import api as db_api
+from deploysvc.db import hot
 from deploysvc.db import models
 from deploysvc import exception
 
@@ -74,29 +75,23 @@ def server_delete(context, server_id):
 
 
 _CREDENTIAL = sa.select(*models.AgentServer.__table__.c).where(
-    models.AgentServer.credential_id == sa.bindparam('credential_id'))
+    models.AgentServer.credential_id == sa.bindparam('p_credential_id'))
 
 
-@context_manager.reader.connection
-def credential_get(context, credential_id):
+def credential_get(credential_id):
     """The credential with this id, whichever project owns it, or None.
 
-    A plain row through a Core connection: every agent poll starts here,
-    and most end here with a 304.
+    A plain row on a parked connection (deploysvc.db.hot): every agent
+    poll starts here, and most end here with a 304.
     """
-    return context.connection.execute(
-        _CREDENTIAL, {'credential_id': credential_id}).first()
+    return hot.read(lambda r: r.execute(
+        _CREDENTIAL, {'p_credential_id': credential_id}).first())
 
 
-@context_manager.reader
-def served_deployments(context, agent_server):
+def served_deployments(agent_server):
     """The deployments of a credential's server, in metadata order."""
-    sd = models.SoftwareDeployment
-    rows = context.session.execute(
-        sa.select(sd).options(orm.joinedload(sd.config)).where(
-            sd.server_id == agent_server.server_id,
-            sd.project_id == agent_server.project_id)).scalars().all()
-    return sorted(rows, key=lambda row: row.sort_key)
+    return db_api.served_deployments(agent_server.project_id,
+                                     agent_server.server_id)
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
@@ -130,7 +125,8 @@ def signal(context, deployment_id, mac, details):
     stored = _trim(details)
     if row.status != signals.IN_PROGRESS:
         db_api.record_event(
-            context, row.id, 'signal', row.status, row.status, False,
+            context.session.connection(), context, row.id, 'signal',
+            row.status, row.status, False,
             'Ignored: the deployment is %s, not IN_PROGRESS.'
             % (row.status or 'without a status'),
             stored)
@@ -142,8 +138,9 @@ def signal(context, deployment_id, mac, details):
     row.status_reason = result.status_reason[:db_api.MAX_REASON]
     row.output_values = result.output_values
     row.updated_at = db_api.next_update_time(row)
-    db_api.record_event(context, row.id, 'signal', status_from,
-                        result.status, True, row.status_reason, stored)
+    db_api.record_event(context.session.connection(), context, row.id,
+                        'signal', status_from, result.status, True,
+                        row.status_reason, stored)
     context.session.flush()
     return row, result
 

@@ -14,7 +14,6 @@ early, so concurrent writers serialize instead of deadlocking.
 """
 
 import datetime
-import operator
 import types
 
 from oslo_db import api as oslo_db_api
@@ -24,13 +23,14 @@ from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
-from sqlalchemy import orm
 
+from deploysvc.db import hot
 from deploysvc.db import models
 from deploysvc import exception
 
 context_manager = enginefacade.transaction_context()
 _CONFIGURED = False
+_RECYCLE = None
 
 # Bulk UPDATEs here never need to refresh objects already in the session.
 _NO_SYNC = {'synchronize_session': False}
@@ -54,11 +54,17 @@ DEPLOYMENTS = 'software_deployments'
 
 def configure(conf):
     """Configure the engine facade once per process."""
-    global _CONFIGURED
+    global _CONFIGURED, _RECYCLE
     if not _CONFIGURED:
         context_manager.configure(sqlite_fk=True,
                                   **dict(conf.database.items()))
+        _RECYCLE = conf.database.connection_recycle_time
         _CONFIGURED = True
+
+
+def recycle_time():
+    """Seconds a connection may be reused (``[database]`` option)."""
+    return _RECYCLE
 
 
 def get_engine():
@@ -66,7 +72,8 @@ def get_engine():
 
 
 def dispose_engine():
-    """Drop pooled connections (after fork, or in tests)."""
+    """Drop pooled and parked connections (after fork, or in tests)."""
+    hot.reset()
     if _CONFIGURED:
         get_engine().dispose()
 
@@ -96,15 +103,28 @@ def new_id():
     return uuidutils.generate_uuid()
 
 
-def bump_server(context, project_id, server_id):
+_AGENT = models.AgentServer.__table__
+_BUMP = sa.update(_AGENT).where(
+    _AGENT.c.project_id == sa.bindparam('p_project_id'),
+    _AGENT.c.server_id == sa.bindparam('p_server_id')).values(
+        revision=_AGENT.c.revision + 1,
+        changed_at=sa.bindparam('p_changed_at'))
+
+
+def bump_server(executor, project_id, server_id):
     """Mark a server's agent metadata as changed (caller's transaction).
 
-    ``project_id``/``server_id`` may be scalar subqueries.  A server without
-    an agent credential has no row, and nothing happens.
+    ``executor`` is the transaction's connection (anything with
+    ``execute``).  ``project_id``/``server_id`` may be scalar subqueries.
+    A server without an agent credential has no row, and nothing happens.
     """
+    if isinstance(project_id, str) and isinstance(server_id, str):
+        executor.execute(_BUMP, {'p_project_id': project_id,
+                                 'p_server_id': server_id,
+                                 'p_changed_at': _now()})
+        return
     agent = models.AgentServer
-    _execute(
-        context,
+    executor.execute(
         sa.update(agent).where(agent.project_id == project_id,
                                agent.server_id == server_id)
         .values(revision=agent.revision + 1, changed_at=_now()))
@@ -113,38 +133,43 @@ def bump_server(context, project_id, server_id):
 _EVENT_INSERT = models.DeploymentEvent.__table__.insert()
 
 
-def record_event(context, deployment_id, source, status_from, status_to,
-                 applied, reason=None, details=None):
+def record_event(executor, context, deployment_id, source, status_from,
+                 status_to, applied, reason=None, details=None):
     """Add an entry to a deployment's history (caller's transaction)."""
-    _execute(context, _EVENT_INSERT, {
+    executor.execute(_EVENT_INSERT, {
         'deployment_id': deployment_id, 'created_at': _now(),
         'source': source, 'actor': context.user_id,
         'status_from': status_from, 'status_to': status_to,
         'applied': applied, 'reason': reason, 'details': details})
 
 
-def _reserve(context, resource, limit):
+_USAGE = models.QuotaUsage.__table__
+_TAKE = sa.update(_USAGE).where(
+    _USAGE.c.project_id == sa.bindparam('p_project_id'),
+    _USAGE.c.resource == sa.bindparam('p_resource')).values(
+        in_use=_USAGE.c.in_use + 1)
+_TAKE_BELOW = _TAKE.where(_USAGE.c.in_use < sa.bindparam('p_limit'))
+_USAGE_OF = sa.select(_USAGE.c.in_use).where(
+    _USAGE.c.project_id == sa.bindparam('p_project_id'),
+    _USAGE.c.resource == sa.bindparam('p_resource'))
+
+
+def _reserve(executor, context, resource, limit):
     """Count one more ``resource`` for the context's project.
 
     Raises RequestLimitExceeded when ``limit`` (-1: none) is reached and the
     caller is not an administrator.  The conditional UPDATE takes the row
     lock, so concurrent creates of one project serialize on it.
     """
-    usage = models.QuotaUsage
     enforce = limit >= 0 and not context.is_admin
-    stmt = sa.update(usage).where(
-        usage.project_id == context.project_id,
-        usage.resource == resource)
+    params = {'p_project_id': context.project_id, 'p_resource': resource}
     if enforce:
-        stmt = stmt.where(usage.in_use < limit)
-    stmt = stmt.values(in_use=usage.in_use + 1)
-    if _execute(context, stmt).rowcount:
+        taken = executor.execute(_TAKE_BELOW, dict(params, p_limit=limit))
+    else:
+        taken = executor.execute(_TAKE, params)
+    if taken.rowcount:
         return
-    exists = _execute(
-        context,
-        sa.select(usage.in_use).where(
-            usage.project_id == context.project_id,
-            usage.resource == resource)).first()
+    exists = executor.execute(_USAGE_OF, params).first()
     if exists is not None or (enforce and limit == 0):
         raise _quota_error(resource, limit)
     # No savepoint: on MySQL a deadlock rolls back the whole transaction,
@@ -152,9 +177,9 @@ def _reserve(context, resource, limit):
     # DBError that hides the DBDeadlock from the retry.  Nothing before
     # this INSERT needs keeping: a retry of the whole transaction is right.
     try:
-        context.session.add(usage(project_id=context.project_id,
-                                  resource=resource, in_use=1))
-        context.session.flush()
+        executor.execute(_USAGE.insert(), {
+            'project_id': context.project_id, 'resource': resource,
+            'in_use': 1})
     except db_exc.DBDuplicateEntry as e:
         # Another transaction created the row first: start over.
         raise db_exc.RetryRequest(e)
@@ -206,17 +231,39 @@ _SD_DEFAULTS = {'stack_user_project_id': None, 'input_values': {},
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
-@context_manager.writer
 def config_create(context, values, limit=-1):
-    _reserve(context, CONFIGS, limit)
     row = dict(values, id=uuidutils.generate_uuid(),
                project_id=context.project_id, created_at=_now())
-    _execute(context, _SC_INSERT, row)
+
+    def work(w):
+        _reserve(w, context, CONFIGS, limit)
+        w.execute(_SC_INSERT, row)
+    hot.write(work)
     return types.SimpleNamespace(**row)
 
 
-@context_manager.reader
+_SC = models.SoftwareConfig.__table__
+_CONFIG_ANY = sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id'))
+_CONFIG_OWN = _CONFIG_ANY.where(
+    _SC.c.project_id == sa.bindparam('p_project_id'))
+
+
 def config_get(context, config_id):
+    """A visible config, as a plain row."""
+    if context.is_admin:
+        query, params = _CONFIG_ANY, {'p_id': config_id}
+    else:
+        query, params = _CONFIG_OWN, {'p_id': config_id,
+                                      'p_project_id': context.project_id}
+    row = hot.read(lambda r: r.execute(query, params).first())
+    if row is None:
+        raise exception.ConfigNotFound(config_id=config_id)
+    return row
+
+
+@context_manager.reader
+def _config_row(context, config_id):
+    """The visible config as an ORM object (the caller's session)."""
     query = _config_visible(context, sa.select(models.SoftwareConfig).where(
         models.SoftwareConfig.id == config_id))
     row = context.session.execute(query).scalar_one_or_none()
@@ -249,7 +296,7 @@ def config_delete(context, config_id):
     # the rollback restores it when the config cannot be deleted.
     _release(context, _config_visible(context, sa.select(sc.project_id).where(
         sc.id == config_id)).scalar_subquery(), CONFIGS)
-    row = config_get(context, config_id)
+    row = _config_row(context, config_id)
     sd = models.SoftwareDeployment
     in_use = context.session.execute(
         sa.select(sd.id).where(sd.config_id == config_id).limit(1)).first()
@@ -274,71 +321,70 @@ _SORT_KEYS = {
 SORT_KEYS = sorted(_SORT_KEYS)
 
 
-def _deployment_query(context, with_config=False):
-    """Visible deployments; their configs (big JSON) only when asked."""
-    sd = models.SoftwareDeployment
-    query = sa.select(sd)
-    if with_config:
-        query = query.options(orm.joinedload(sd.config))
-    return _deployment_visible(context, query)
+def _deployment_query(context):
+    """Visible deployments (without their configs)."""
+    return _deployment_visible(context, sa.select(models.SoftwareDeployment))
 
 
-def _check_config(context, config_id):
+_CONFIG_ID_ANY = sa.select(_SC.c.id).where(_SC.c.id == sa.bindparam('p_id'))
+_CONFIG_ID_OWN = _CONFIG_ID_ANY.where(
+    _SC.c.project_id == sa.bindparam('p_project_id'))
+
+
+def _check_config(executor, context, config_id):
     """ConfigNotFound unless the caller may use the config."""
-    sc = models.SoftwareConfig
-    found = _execute(context, _config_visible(
-        context, sa.select(sc.id).where(sc.id == config_id))).first()
-    if found is None:
+    if context.is_admin:
+        query, params = _CONFIG_ID_ANY, {'p_id': config_id}
+    else:
+        query, params = _CONFIG_ID_OWN, {'p_id': config_id,
+                                         'p_project_id': context.project_id}
+    if executor.execute(query, params).first() is None:
         raise exception.ConfigNotFound(config_id=config_id)
 
 
-def _get_deployment(context, deployment_id):
-    query = _deployment_query(context).where(
-        models.SoftwareDeployment.id == deployment_id)
-    row = context.session.execute(query).scalar_one_or_none()
-    if row is None:
-        raise exception.DeploymentNotFound(deployment_id=deployment_id)
-    return row
-
-
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
-@context_manager.writer
 def deployment_create(context, values, limit=-1):
-    _reserve(context, DEPLOYMENTS, limit)
-    _check_config(context, values['config_id'])
     row = dict(_SD_DEFAULTS, **values)
     row.update(id=uuidutils.generate_uuid(), project_id=context.project_id,
                created_at=_now())
-    try:
-        _execute(context, _SD_INSERT, row)
-    except db_exc.DBReferenceError:
-        # The config was deleted by a concurrent transaction.
-        raise exception.ConfigNotFound(config_id=values['config_id'])
-    row = types.SimpleNamespace(**row)
-    bump_server(context, row.project_id, row.server_id)
-    if row.status is not None:
-        record_event(context, row.id, 'api', None, row.status, True,
-                     row.status_reason)
-    return row
+
+    def work(w):
+        _reserve(w, context, DEPLOYMENTS, limit)
+        _check_config(w, context, row['config_id'])
+        try:
+            w.execute(_SD_INSERT, row)
+        except db_exc.DBReferenceError:
+            # The config was deleted by a concurrent transaction.
+            raise exception.ConfigNotFound(config_id=row['config_id'])
+        bump_server(w, row['project_id'], row['server_id'])
+        if row['status'] is not None:
+            record_event(w, context, row['id'], 'api', None, row['status'],
+                         True, row['status_reason'])
+    hot.write(work)
+    return types.SimpleNamespace(**row)
 
 
 _SD = models.SoftwareDeployment.__table__
 # Built once: the show of a deployment is a hot path.
-_SHOW_ANY = sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('id'))
-_SHOW_VISIBLE = _SHOW_ANY.where(sa.or_(
-    _SD.c.project_id == sa.bindparam('project_id'),
-    _SD.c.stack_user_project_id == sa.bindparam('project_id')))
+_SHOW_ANY = sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id'))
+_VISIBLE = sa.or_(
+    _SD.c.project_id == sa.bindparam('p_project_id'),
+    _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
+_SHOW_VISIBLE = _SHOW_ANY.where(_VISIBLE)
 
 
-@context_manager.reader.connection
+def _show(context, deployment_id):
+    """The statement and parameters reading one visible deployment."""
+    if context.is_admin:
+        return _SHOW_ANY, {'p_id': deployment_id}
+    return _SHOW_VISIBLE, {'p_id': deployment_id,
+                           'p_project_id': context.project_id}
+
+
 def deployment_get(context, deployment_id):
     """A visible deployment, as a plain row (no ORM object is needed)."""
-    if context.is_admin:
-        query, params = _SHOW_ANY, {'id': deployment_id}
-    else:
-        query, params = _SHOW_VISIBLE, {'id': deployment_id,
-                                        'project_id': context.project_id}
-    row = context.connection.execute(query, params).first()
+    query, params = _show(context, deployment_id)
+    row = hot.read(lambda r: r.execute(query, params).first())
     if row is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
     return row
@@ -433,46 +479,70 @@ def _keyset_page(query, model, key, descending, marker=None,
     return query.where(sa.or_(column > value, tie))
 
 
+# The no-op UPDATE that takes a deployment's row lock (see
+# deployment_update), returning the row where the database can.
+_LOCK_ANY = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
+    updated_at=_SD.c.updated_at)
+_LOCK_VISIBLE = _LOCK_ANY.where(_VISIBLE)
+_LOCK_ANY_RETURNING = _LOCK_ANY.returning(*_SD.c)
+_LOCK_VISIBLE_RETURNING = _LOCK_VISIBLE.returning(*_SD.c)
+
+
+def _lock(executor, context, deployment_id):
+    """Lock a visible deployment's row and read it, or None."""
+    params = {'p_id': deployment_id}
+    if not context.is_admin:
+        params['p_project_id'] = context.project_id
+    if executor.connection.dialect.update_returning:
+        query = (_LOCK_ANY_RETURNING if context.is_admin
+                 else _LOCK_VISIBLE_RETURNING)
+        return executor.execute(query, params).first()
+    locked = executor.execute(
+        _LOCK_ANY if context.is_admin else _LOCK_VISIBLE, params)
+    if locked.rowcount != 1:
+        return None
+    return executor.execute(_SHOW_ANY, {'p_id': deployment_id}).first()
+
+
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
-@context_manager.writer
 def deployment_update(context, deployment_id, values):
     """Apply ``values``; concurrent updates of one deployment serialize.
 
     The first statement is a no-op UPDATE of the row: it takes the row's
     write lock (on every database, SQLite included) before anything is read,
-    so no read-modify-write can interleave and nothing is lost.
+    so no read-modify-write can interleave and nothing is lost; where the
+    database has UPDATE ... RETURNING, the same statement reads the row.
     ``updated_at`` is chosen under that lock: now, but always later than the
     previous value, so every update gets a distinct, increasing time even
     when clocks of API nodes differ.
     """
-    sd = models.SoftwareDeployment
-    locked = _execute(context, _deployment_visible(context, sa.update(
-        sd).where(sd.id == deployment_id)).values(updated_at=sd.updated_at))
-    if locked.rowcount != 1:
+    return hot.write(lambda w: _update(w, context, deployment_id, values))
+
+
+def _update(executor, context, deployment_id, values):
+    old = _lock(executor, context, deployment_id)
+    if old is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
-    # Plain rows and statements from here: no ORM unit of work on this
-    # hot path.
-    old = _execute(context, _SHOW_ANY, {'id': deployment_id}).first()
     row = types.SimpleNamespace(**old._mapping)
     changes = dict(values)
     if changes.get('config_id') not in (None, old.config_id):
-        _check_config(context, changes['config_id'])
+        _check_config(executor, context, changes['config_id'])
     for key, value in changes.items():
         setattr(row, key, value)
     if (old.config_id, old.input_values, old.action) != (
             row.config_id, row.input_values, row.action):
         row.served_revision = changes['served_revision'] = (
             (old.served_revision or 0) + 1)
-        bump_server(context, row.project_id, row.server_id)
+        bump_server(executor, row.project_id, row.server_id)
     row.updated_at = changes['updated_at'] = next_update_time(old)
     try:
-        _execute(context, _SD.update().where(
+        executor.execute(_SD.update().where(
             _SD.c.id == deployment_id).values(changes))
     except db_exc.DBReferenceError:
         raise exception.ConfigNotFound(config_id=values['config_id'])
     if 'status' in values:
-        record_event(context, row.id, 'api', old.status, row.status, True,
-                     row.status_reason)
+        record_event(executor, context, row.id, 'api', old.status,
+                     row.status, True, row.status_reason)
     return row
 
 
@@ -485,8 +555,9 @@ def deployment_delete(context, deployment_id):
     owner = _deployment_visible(context, sa.select(sd.project_id).where(
         sd.id == deployment_id)).scalar_subquery()
     _release(context, owner, DEPLOYMENTS)
-    bump_server(context, owner, sa.select(sd.server_id).where(
-        sd.id == deployment_id).scalar_subquery())
+    server = sa.select(sd.server_id).where(
+        sd.id == deployment_id).scalar_subquery()
+    bump_server(context.session.connection(), owner, server)
     deleted = context.session.execute(
         _deployment_visible(context, sa.delete(sd).where(
             sd.id == deployment_id)), execution_options=_NO_SYNC)
@@ -494,15 +565,50 @@ def deployment_delete(context, deployment_id):
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
 
 
-@context_manager.reader
-def deployments_for_server(context, server_id):
-    """The server's visible deployments in metadata order.
+_SD_COLUMNS = tuple(column.name for column in _SD.c)
+_SC_COLUMNS = tuple(column.name for column in _SC.c)
+_WITH_CONFIG = sa.select(
+    *_SD.c, *[column.label('config__' + column.name) for column in _SC.c]
+).join_from(_SD, _SC, _SD.c.config_id == _SC.c.id)
+_SERVER_ANY = _WITH_CONFIG.where(_SD.c.server_id == sa.bindparam('p_server'))
+_SERVER_VISIBLE = _SERVER_ANY.where(_VISIBLE)
+_SERVER_OWNED = _SERVER_ANY.where(
+    _SD.c.project_id == sa.bindparam('p_project_id'))
+
+
+def metadata_sort_key(deployment):
+    """Order of a server's deployments in its metadata.
 
     Heat sorts by config name (stable over creation order) and crashes on
     unnamed configs; the key here is (name or "", created_at, id).
     """
-    sd = models.SoftwareDeployment
-    query = _deployment_query(context, with_config=True).where(
-        sd.server_id == server_id)
-    rows = context.session.execute(query).scalars().all()
-    return sorted(rows, key=operator.attrgetter('sort_key'))
+    return (deployment.config.name or '', deployment.created_at,
+            deployment.id)
+
+
+def _with_configs(query, params):
+    """Deployments, each with its ``config``, in metadata order."""
+    rows = hot.read(lambda r: r.execute(query, params).all())
+    result = []
+    width = len(_SD_COLUMNS)
+    for row in rows:
+        deployment = types.SimpleNamespace(**dict(zip(_SD_COLUMNS, row)))
+        deployment.config = types.SimpleNamespace(
+            **dict(zip(_SC_COLUMNS, row[width:])))
+        result.append(deployment)
+    result.sort(key=metadata_sort_key)
+    return result
+
+
+def deployments_for_server(context, server_id):
+    """The server's visible deployments in metadata order."""
+    if context.is_admin:
+        return _with_configs(_SERVER_ANY, {'p_server': server_id})
+    return _with_configs(_SERVER_VISIBLE, {
+        'p_server': server_id, 'p_project_id': context.project_id})
+
+
+def served_deployments(project_id, server_id):
+    """What a server's agent is served: the project's deployments there."""
+    return _with_configs(_SERVER_OWNED, {'p_server': server_id,
+                                         'p_project_id': project_id})

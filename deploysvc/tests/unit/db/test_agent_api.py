@@ -45,10 +45,9 @@ class TestAgentApi(base.TestCase):
                                              second.changed_at))
         self.assertNotEqual(credential_id, second.credential_id)
         self.assertNotEqual(secret, second.secret)
-        self.assertIsNone(agent_api.credential_get(self.context,
-                                                   credential_id))
+        self.assertIsNone(agent_api.credential_get(credential_id))
         self.assertEqual(SERVER, agent_api.credential_get(
-            self.context, second.credential_id).server_id)
+            second.credential_id).server_id)
 
     def test_credentials_are_per_project(self):
         mine = agent_api.server_rotate(self.context, SERVER)
@@ -59,7 +58,7 @@ class TestAgentApi(base.TestCase):
         theirs = agent_api.server_rotate(self.other, SERVER)
         self.assertNotEqual(mine.credential_id, theirs.credential_id)
         self.assertEqual(base.OTHER_PROJECT, agent_api.credential_get(
-            self.context, theirs.credential_id).project_id)
+            theirs.credential_id).project_id)
 
     def test_served_changes_bump_the_revision(self):
         agent_api.server_rotate(self.context, SERVER)
@@ -147,5 +146,5 @@ class TestAgentApi(base.TestCase):
         mine = utils.create_test_deployment(self.context)
         utils.create_test_deployment(self.other)
         utils.create_test_deployment(self.context, server_id='other')
-        rows = agent_api.served_deployments(self.context, agent_server)
+        rows = agent_api.served_deployments(agent_server)
         self.assertEqual([mine.id], [row.id for row in rows])
