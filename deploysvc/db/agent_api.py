@@ -74,8 +74,8 @@ def server_delete(context, server_id):
         raise exception.AgentNotFound(server_id=server_id)
 
 
-_CREDENTIAL = sa.select(*models.AgentServer.__table__.c).where(
-    models.AgentServer.credential_id == sa.bindparam('p_credential_id'))
+_CREDENTIAL = hot.Statement(sa.select(*models.AgentServer.__table__.c).where(
+    models.AgentServer.credential_id == sa.bindparam('p_credential_id')))
 
 
 def credential_get(credential_id):
@@ -125,7 +125,7 @@ def signal(context, deployment_id, mac, details):
     stored = _trim(details)
     if row.status != signals.IN_PROGRESS:
         db_api.record_event(
-            context.session.connection(), context, row.id, 'signal',
+            hot.on(context.session.connection()), context, row.id, 'signal',
             row.status, row.status, False,
             'Ignored: the deployment is %s, not IN_PROGRESS.'
             % (row.status or 'without a status'),
@@ -138,7 +138,7 @@ def signal(context, deployment_id, mac, details):
     row.status_reason = result.status_reason[:db_api.MAX_REASON]
     row.output_values = result.output_values
     row.updated_at = db_api.next_update_time(row)
-    db_api.record_event(context.session.connection(), context, row.id,
+    db_api.record_event(hot.on(context.session.connection()), context, row.id,
                         'signal', status_from, result.status, True,
                         row.status_reason, stored)
     context.session.flush()

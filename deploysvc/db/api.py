@@ -104,19 +104,20 @@ def new_id():
 
 
 _AGENT = models.AgentServer.__table__
-_BUMP = sa.update(_AGENT).where(
+_BUMP = hot.Statement(sa.update(_AGENT).where(
     _AGENT.c.project_id == sa.bindparam('p_project_id'),
     _AGENT.c.server_id == sa.bindparam('p_server_id')).values(
         revision=_AGENT.c.revision + 1,
-        changed_at=sa.bindparam('p_changed_at'))
+        changed_at=sa.bindparam('p_changed_at',
+                                type_=_AGENT.c.changed_at.type)))
 
 
 def bump_server(executor, project_id, server_id):
     """Mark a server's agent metadata as changed (caller's transaction).
 
-    ``executor`` is the transaction's connection (anything with
-    ``execute``).  ``project_id``/``server_id`` may be scalar subqueries.
-    A server without an agent credential has no row, and nothing happens.
+    ``executor`` is the transaction's ``hot.Work``.  ``project_id`` and
+    ``server_id`` may be scalar subqueries.  A server without an agent
+    credential has no row, and nothing happens.
     """
     if isinstance(project_id, str) and isinstance(server_id, str):
         executor.execute(_BUMP, {'p_project_id': project_id,
@@ -130,7 +131,9 @@ def bump_server(executor, project_id, server_id):
         .values(revision=agent.revision + 1, changed_at=_now()))
 
 
-_EVENT_INSERT = models.DeploymentEvent.__table__.insert()
+_EVENTS = models.DeploymentEvent.__table__
+_EVENT_INSERT = hot.Statement(_EVENTS.insert(), column_keys=[
+    column.name for column in _EVENTS.c if column.name != 'id'])
 
 
 def record_event(executor, context, deployment_id, source, status_from,
@@ -148,10 +151,14 @@ _TAKE = sa.update(_USAGE).where(
     _USAGE.c.project_id == sa.bindparam('p_project_id'),
     _USAGE.c.resource == sa.bindparam('p_resource')).values(
         in_use=_USAGE.c.in_use + 1)
-_TAKE_BELOW = _TAKE.where(_USAGE.c.in_use < sa.bindparam('p_limit'))
-_USAGE_OF = sa.select(_USAGE.c.in_use).where(
+_TAKE_BELOW = hot.Statement(
+    _TAKE.where(_USAGE.c.in_use < sa.bindparam('p_limit')))
+_TAKE = hot.Statement(_TAKE)
+_USAGE_OF = hot.Statement(sa.select(_USAGE.c.in_use).where(
     _USAGE.c.project_id == sa.bindparam('p_project_id'),
-    _USAGE.c.resource == sa.bindparam('p_resource'))
+    _USAGE.c.resource == sa.bindparam('p_resource')))
+_USAGE_INSERT = hot.Statement(_USAGE.insert(), column_keys=[
+    'project_id', 'resource', 'in_use'])
 
 
 def _reserve(executor, context, resource, limit):
@@ -177,7 +184,7 @@ def _reserve(executor, context, resource, limit):
     # DBError that hides the DBDeadlock from the retry.  Nothing before
     # this INSERT needs keeping: a retry of the whole transaction is right.
     try:
-        executor.execute(_USAGE.insert(), {
+        executor.execute(_USAGE_INSERT, {
             'project_id': context.project_id, 'resource': resource,
             'in_use': 1})
     except db_exc.DBDuplicateEntry as e:
@@ -222,8 +229,12 @@ def _deployment_visible(context, query):
 # -- software configs -------------------------------------------------------
 
 # Creates are hot paths: plain INSERTs, no ORM unit of work.
-_SC_INSERT = models.SoftwareConfig.__table__.insert()
-_SD_INSERT = models.SoftwareDeployment.__table__.insert()
+_SC = models.SoftwareConfig.__table__
+_SD = models.SoftwareDeployment.__table__
+_SC_COLUMNS = tuple(column.name for column in _SC.c)
+_SD_COLUMNS = tuple(column.name for column in _SD.c)
+_SC_INSERT = hot.Statement(_SC.insert(), column_keys=_SC_COLUMNS)
+_SD_INSERT = hot.Statement(_SD.insert(), column_keys=_SD_COLUMNS)
 _SD_DEFAULTS = {'stack_user_project_id': None, 'input_values': {},
                 'output_values': None, 'action': None, 'status': None,
                 'status_reason': None, 'updated_at': None,
@@ -232,7 +243,8 @@ _SD_DEFAULTS = {'stack_user_project_id': None, 'input_values': {},
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 def config_create(context, values, limit=-1):
-    row = dict(values, id=uuidutils.generate_uuid(),
+    row = dict.fromkeys(_SC_COLUMNS)
+    row.update(values, id=uuidutils.generate_uuid(),
                project_id=context.project_id, created_at=_now())
 
     def work(w):
@@ -242,10 +254,10 @@ def config_create(context, values, limit=-1):
     return types.SimpleNamespace(**row)
 
 
-_SC = models.SoftwareConfig.__table__
 _CONFIG_ANY = sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id'))
-_CONFIG_OWN = _CONFIG_ANY.where(
-    _SC.c.project_id == sa.bindparam('p_project_id'))
+_CONFIG_OWN = hot.Statement(_CONFIG_ANY.where(
+    _SC.c.project_id == sa.bindparam('p_project_id')))
+_CONFIG_ANY = hot.Statement(_CONFIG_ANY)
 
 
 def config_get(context, config_id):
@@ -327,8 +339,9 @@ def _deployment_query(context):
 
 
 _CONFIG_ID_ANY = sa.select(_SC.c.id).where(_SC.c.id == sa.bindparam('p_id'))
-_CONFIG_ID_OWN = _CONFIG_ID_ANY.where(
-    _SC.c.project_id == sa.bindparam('p_project_id'))
+_CONFIG_ID_OWN = hot.Statement(_CONFIG_ID_ANY.where(
+    _SC.c.project_id == sa.bindparam('p_project_id')))
+_CONFIG_ID_ANY = hot.Statement(_CONFIG_ID_ANY)
 
 
 def _check_config(executor, context, config_id):
@@ -364,13 +377,13 @@ def deployment_create(context, values, limit=-1):
     return types.SimpleNamespace(**row)
 
 
-_SD = models.SoftwareDeployment.__table__
 # Built once: the show of a deployment is a hot path.
-_SHOW_ANY = sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id'))
+_SHOW = sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id'))
 _VISIBLE = sa.or_(
     _SD.c.project_id == sa.bindparam('p_project_id'),
     _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
-_SHOW_VISIBLE = _SHOW_ANY.where(_VISIBLE)
+_SHOW_ANY = hot.Statement(_SHOW)
+_SHOW_VISIBLE = hot.Statement(_SHOW.where(_VISIBLE))
 
 
 def _show(context, deployment_id):
@@ -481,11 +494,22 @@ def _keyset_page(query, model, key, descending, marker=None,
 
 # The no-op UPDATE that takes a deployment's row lock (see
 # deployment_update), returning the row where the database can.
-_LOCK_ANY = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
+_LOCK = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
     updated_at=_SD.c.updated_at)
-_LOCK_VISIBLE = _LOCK_ANY.where(_VISIBLE)
-_LOCK_ANY_RETURNING = _LOCK_ANY.returning(*_SD.c)
-_LOCK_VISIBLE_RETURNING = _LOCK_VISIBLE.returning(*_SD.c)
+# (The RETURNING forms are derived before the plain ones are compiled:
+# a statement's memoized columns would otherwise be copied into them.)
+_LOCK_ANY_RETURNING = hot.Statement(_LOCK.returning(*_SD.c))
+_LOCK_VISIBLE_RETURNING = hot.Statement(
+    _LOCK.where(_VISIBLE).returning(*_SD.c))
+_LOCK_ANY = hot.Statement(_LOCK)
+_LOCK_VISIBLE = hot.Statement(_LOCK.where(_VISIBLE))
+# What an update writes: every updatable column, from the merged row.
+_WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
+            'status', 'status_reason', 'updated_at', 'served_revision')
+_WRITE = hot.Statement(sa.update(_SD).where(
+    _SD.c.id == sa.bindparam('p_id')).values(**{
+        name: sa.bindparam('v_' + name, type_=_SD.c[name].type)
+        for name in _WRITTEN}))
 
 
 def _lock(executor, context, deployment_id):
@@ -493,7 +517,7 @@ def _lock(executor, context, deployment_id):
     params = {'p_id': deployment_id}
     if not context.is_admin:
         params['p_project_id'] = context.project_id
-    if executor.connection.dialect.update_returning:
+    if executor.dialect.update_returning:
         query = (_LOCK_ANY_RETURNING if context.is_admin
                  else _LOCK_VISIBLE_RETURNING)
         return executor.execute(query, params).first()
@@ -523,21 +547,20 @@ def _update(executor, context, deployment_id, values):
     old = _lock(executor, context, deployment_id)
     if old is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
-    row = types.SimpleNamespace(**old._mapping)
-    changes = dict(values)
-    if changes.get('config_id') not in (None, old.config_id):
-        _check_config(executor, context, changes['config_id'])
-    for key, value in changes.items():
+    row = types.SimpleNamespace(**old._asdict())
+    if values.get('config_id') not in (None, old.config_id):
+        _check_config(executor, context, values['config_id'])
+    for key, value in values.items():
         setattr(row, key, value)
     if (old.config_id, old.input_values, old.action) != (
             row.config_id, row.input_values, row.action):
-        row.served_revision = changes['served_revision'] = (
-            (old.served_revision or 0) + 1)
+        row.served_revision = (old.served_revision or 0) + 1
         bump_server(executor, row.project_id, row.server_id)
-    row.updated_at = changes['updated_at'] = next_update_time(old)
+    row.updated_at = next_update_time(old)
+    params = dict(('v_' + name, getattr(row, name)) for name in _WRITTEN)
+    params['p_id'] = deployment_id
     try:
-        executor.execute(_SD.update().where(
-            _SD.c.id == deployment_id).values(changes))
+        executor.execute(_WRITE, params)
     except db_exc.DBReferenceError:
         raise exception.ConfigNotFound(config_id=values['config_id'])
     if 'status' in values:
@@ -557,7 +580,7 @@ def deployment_delete(context, deployment_id):
     _release(context, owner, DEPLOYMENTS)
     server = sa.select(sd.server_id).where(
         sd.id == deployment_id).scalar_subquery()
-    bump_server(context.session.connection(), owner, server)
+    bump_server(hot.on(context.session.connection()), owner, server)
     deleted = context.session.execute(
         _deployment_visible(context, sa.delete(sd).where(
             sd.id == deployment_id)), execution_options=_NO_SYNC)
@@ -565,15 +588,14 @@ def deployment_delete(context, deployment_id):
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
 
 
-_SD_COLUMNS = tuple(column.name for column in _SD.c)
-_SC_COLUMNS = tuple(column.name for column in _SC.c)
 _WITH_CONFIG = sa.select(
     *_SD.c, *[column.label('config__' + column.name) for column in _SC.c]
-).join_from(_SD, _SC, _SD.c.config_id == _SC.c.id)
-_SERVER_ANY = _WITH_CONFIG.where(_SD.c.server_id == sa.bindparam('p_server'))
-_SERVER_VISIBLE = _SERVER_ANY.where(_VISIBLE)
-_SERVER_OWNED = _SERVER_ANY.where(
-    _SD.c.project_id == sa.bindparam('p_project_id'))
+).join_from(_SD, _SC, _SD.c.config_id == _SC.c.id).where(
+    _SD.c.server_id == sa.bindparam('p_server'))
+_SERVER_ANY = hot.Statement(_WITH_CONFIG)
+_SERVER_VISIBLE = hot.Statement(_WITH_CONFIG.where(_VISIBLE))
+_SERVER_OWNED = hot.Statement(_WITH_CONFIG.where(
+    _SD.c.project_id == sa.bindparam('p_project_id')))
 
 
 def metadata_sort_key(deployment):

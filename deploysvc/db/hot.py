@@ -24,9 +24,18 @@ the first statement is the caller's error, as with any pooled connection.
 Parked connections older than ``[database] connection_recycle_time`` are
 replaced before use.
 
-SQLite (development and unit tests) uses ordinary pooled connections:
-there is no network to save, and an in-memory database has one connection
-that every transaction shares, which autocommit would break.
+On parked connections, statements built once (``Statement``) are also
+compiled once per dialect and run on the driver's cursor: SQLAlchemy's
+per-execution work (cache key, execution context, result object) costs
+about as much again as the driver's round trip.  Types are still applied
+both ways (the column types' own bind and result processors) and errors
+still go through SQLAlchemy's error handling, so oslo.db translates them
+(deadlock, duplicate, reference, disconnect) exactly as for any statement.
+
+SQLite (development and unit tests) uses ordinary pooled connections and
+SQLAlchemy's execution: there is no network to save, and an in-memory
+database has one connection that every transaction shares, which
+autocommit would break.
 """
 
 import collections
@@ -37,20 +46,154 @@ from oslo_db import exception as db_exc
 _STATE = None
 
 
-class _Work(object):
-    """What a hot function gets: ``execute`` on its connection."""
+class Statement(object):
+    """A Core statement compiled once per dialect.
 
-    __slots__ = ('connection', 'dialect', 'started')
+    ``column_keys`` names the parameters of an INSERT or UPDATE whose
+    columns are not all given (as SQLAlchemy's ``compile`` takes them).
+    """
 
-    def __init__(self, connection):
+    def __init__(self, statement, column_keys=None):
+        self.statement = statement
+        self.column_keys = column_keys
+        self._compiled = {}
+        self.returns_rows = bool(getattr(statement, 'exported_columns', ()))
+        self.names = tuple(statement.exported_columns.keys()
+                           if self.returns_rows else ())
+        self.row = collections.namedtuple('Row', self.names, rename=True)
+
+    def compiled(self, dialect):
+        try:
+            return self._compiled[dialect]
+        except KeyError:
+            compiled = self._compiled[dialect] = _Compiled(self, dialect)
+            return compiled
+
+
+class _Compiled(object):
+    """SQL text, parameter order and type processors for one dialect."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.statement.compile(
+            dialect=dialect, column_keys=statement.column_keys)
+        self.sql = str(compiled)
+        self.positional = (list(compiled.positiontup)
+                           if compiled.positional else None)
+        # Values the statement carries itself (e.g. the 1 of "n + 1").
+        self.defaults = dict(
+            (name, bind.effective_value)
+            for name, bind in compiled.binds.items() if not bind.required)
+        self.binds = tuple(
+            (name, processor) for name, processor in (
+                (name, bind.type.dialect_impl(dialect).bind_processor(
+                    dialect)) for name, bind in compiled.binds.items())
+            if processor is not None)
+        processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in (statement.statement.exported_columns
+                           if statement.returns_rows else ())]
+        self.results = tuple((index, processor) for index, processor
+                             in enumerate(processors) if processor)
+        self.row = statement.row
+
+    def parameters(self, params):
+        if self.defaults:
+            params = dict(self.defaults, **params)
+        if self.binds:
+            params = dict(params)
+            for name, processor in self.binds:
+                if name in params:
+                    params[name] = processor(params[name])
+        if self.positional is not None:
+            return tuple(params[name] for name in self.positional)
+        return params
+
+    def rows(self, raw):
+        make = self.row._make
+        if not self.results:
+            return [make(row) for row in raw]
+        result = []
+        for row in raw:
+            row = list(row)
+            for index, processor in self.results:
+                row[index] = processor(row[index])
+            result.append(make(row))
+        return result
+
+
+class Result(object):
+    """The rows (named tuples) and row count of one statement."""
+
+    __slots__ = ('rows', 'rowcount')
+
+    def __init__(self, rows, rowcount):
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def first(self):
+        return self.rows[0] if self.rows else None
+
+    def all(self):
+        return self.rows
+
+    def scalar(self):
+        return self.rows[0][0] if self.rows else None
+
+
+class Work(object):
+    """What hot functions get: ``execute`` on their connection.
+
+    ``execute`` takes a ``Statement`` (run on the driver's cursor where the
+    connection is parked) or any SQLAlchemy statement (run by SQLAlchemy);
+    either way it returns a ``Result``.
+    """
+
+    __slots__ = ('connection', 'dialect', 'started', '_dbapi')
+
+    def __init__(self, connection, raw=False):
         self.connection = connection
-        self.dialect = connection.dialect.name
+        self.dialect = connection.dialect
         self.started = False
+        self._dbapi = (connection.connection.dbapi_connection if raw
+                       else None)
 
     def execute(self, statement, params=None):
-        result = self.connection.execute(statement, params)
-        self.started = True
-        return result
+        if not isinstance(statement, Statement):
+            result = self.connection.execute(statement, params)
+            self.started = True
+            if result.returns_rows:
+                return Result(result.all(), result.rowcount)
+            return Result(None, result.rowcount)
+        if self._dbapi is None:
+            result = self.connection.execute(statement.statement, params)
+            self.started = True
+            if statement.returns_rows:
+                return Result([statement.row._make(row) for row in result],
+                              result.rowcount)
+            return Result(None, result.rowcount)
+        compiled = statement.compiled(self.dialect)
+        parameters = compiled.parameters(params or {})
+        cursor = self._dbapi.cursor()
+        try:
+            try:
+                cursor.execute(compiled.sql, parameters)
+                rows = (compiled.rows(cursor.fetchall())
+                        if statement.returns_rows else None)
+            except Exception as e:
+                # SQLAlchemy's own handling: the handle_error event (oslo.db
+                # turns driver errors into DBDeadlock, DBDuplicateEntry,
+                # DBConnectionError...) and invalidation on disconnect.
+                self.connection._handle_dbapi_exception(
+                    e, compiled.sql, parameters, cursor, None)
+            self.started = True
+            return Result(rows, cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+def on(connection):
+    """``Work`` over a caller's SQLAlchemy connection (its transaction)."""
+    return Work(connection)
 
 
 class _Parking(object):
@@ -141,7 +284,7 @@ def _run(work, transactional):
     retried = False
     while True:
         connection, born = parking.take(transactional)
-        done = _Work(connection)
+        done = Work(connection, raw=born is not None)
         try:
             if transactional:
                 with connection.begin():

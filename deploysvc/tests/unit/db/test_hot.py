@@ -1,5 +1,8 @@
 """The parked connections of the hot paths (deploysvc.db.hot)."""
 
+import datetime
+import types
+
 import fixtures
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
@@ -114,6 +117,7 @@ class _Connection(object):
 
     def __init__(self, failures):
         self.failures = failures
+        self.connection = types.SimpleNamespace(dbapi_connection=None)
         self.invalidated = False
         self.closed = False
         self.statements = 0
@@ -124,7 +128,8 @@ class _Connection(object):
             self.invalidated = isinstance(failure, db_exc.DBConnectionError)
             raise failure
         self.statements += 1
-        return self.statements
+        return types.SimpleNamespace(returns_rows=False,
+                                     rowcount=self.statements)
 
     def begin(self):
         return self
@@ -175,7 +180,7 @@ class TestRetries(base.TestCase):
             dead.failures = [db_exc.DBConnectionError('gone')]
             alive.statements = 0
             parking.returned = []
-            self.assertEqual(1, run(lambda w: w.execute('SELECT 1')))
+            self.assertEqual(1, run(lambda w: w.execute('SELECT 1')).rowcount)
             # The dead one is dropped (born None), the new one parked.
             self.assertEqual([(dead, None), (alive, 0.0)], parking.returned)
 
@@ -236,17 +241,65 @@ class TestHotFunctions(base.TestCase):
     def test_update_reads_and_locks_in_one_statement_where_possible(self):
         deployment = utils.create_test_deployment(self.context)
         statements = []
+        execute = hot.Work.execute
 
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-        engine = db_api.get_engine()
-        sa.event.listen(engine, 'before_cursor_execute', record)
-        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
-                        record)
+        def record(work, statement, params=None):
+            sql = getattr(statement, 'statement', statement)
+            statements.append(str(sql.compile(dialect=work.dialect)))
+            return execute(work, statement, params)
+        self.useFixture(fixtures.MockPatchObject(hot.Work, 'execute',
+                                                 record))
         db_api.deployment_update(self.context, deployment.id,
                                  {'status': 'COMPLETE'})
-        selects = [s for s in statements if s.lstrip().startswith('SELECT')]
+        kinds = [s.split()[0] for s in statements]
         if db_api.get_engine().dialect.update_returning:
-            self.assertEqual([], selects)
+            self.assertEqual(['UPDATE', 'UPDATE', 'INSERT'], kinds)
+            self.assertIn('RETURNING', statements[0])
         else:
-            self.assertEqual(1, len(selects))
+            self.assertEqual(['UPDATE', 'SELECT', 'UPDATE', 'INSERT'], kinds)
+        self.assertEqual('COMPLETE', db_api.deployment_get(
+            self.context, deployment.id).status)
+
+
+class TestStatements(base.TestCase):
+    """Statements on the driver's cursor: types and errors as SQLAlchemy's."""
+
+    def test_types_round_trip(self):
+        config = utils.create_test_config(self.context)
+        values = dict(utils.get_test_deployment(config_id=config.id),
+                      id='d' * 36, project_id='p', stack_user_project_id=None,
+                      input_values={'a': [1, 'ü', None]},
+                      output_values={'deploy_status_code': 0},
+                      status_reason=None, served_revision=3,
+                      created_at=datetime.datetime(2026, 1, 2, 3, 4, 5, 6),
+                      updated_at=None)
+        hot.write(lambda w: w.execute(db_api._SD_INSERT, values))
+        row = hot.read(lambda r: r.execute(db_api._SHOW_ANY,
+                                           {'p_id': 'd' * 36}).first())
+        self.assertEqual(dict((k, values[k]) for k in row._fields),
+                         row._asdict())
+
+    def test_duplicate_is_translated(self):
+        values = {'project_id': 'p', 'resource': 'r', 'in_use': 1}
+        hot.write(lambda w: w.execute(db_api._USAGE_INSERT, values))
+        self.assertRaises(db_exc.DBDuplicateEntry, hot.write,
+                          lambda w: w.execute(db_api._USAGE_INSERT, values))
+
+    def test_missing_reference_is_translated(self):
+        values = dict.fromkeys(db_api._SD_COLUMNS)
+        values.update(id='d' * 36, project_id='p', server_id='s',
+                      config_id='missing', served_revision=0,
+                      created_at=datetime.datetime(2026, 1, 1))
+        self.assertRaises(db_exc.DBReferenceError, hot.write,
+                          lambda w: w.execute(db_api._SD_INSERT, values))
+
+    def test_literal_values_of_the_statement_are_sent(self):
+        """``in_use + 1``: the 1 is the statement's own parameter."""
+        values = {'project_id': 'p', 'resource': 'r', 'in_use': 1}
+        hot.write(lambda w: w.execute(db_api._USAGE_INSERT, values))
+        taken = hot.write(lambda w: w.execute(
+            db_api._TAKE, {'p_project_id': 'p', 'p_resource': 'r'}))
+        self.assertEqual(1, taken.rowcount)
+        self.assertEqual(2, hot.read(lambda r: r.execute(
+            db_api._USAGE_OF, {'p_project_id': 'p',
+                               'p_resource': 'r'}).scalar()))
