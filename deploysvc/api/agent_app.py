@@ -15,8 +15,6 @@ connection.  Errors keep Heat's body.
 """
 
 import calendar
-import collections
-import threading
 import time
 
 from oslo_config import cfg
@@ -27,6 +25,7 @@ from deploysvc.agent import metadata
 from deploysvc.agent import tokens
 from deploysvc.api import faults
 from deploysvc.api import validation
+from deploysvc.common import cache
 from deploysvc import context as ctx
 from deploysvc.db import agent_api
 from deploysvc.db import api as db_api
@@ -57,43 +56,13 @@ def _not_found(error_type='NotFound'):
                                  'The resource could not be found.')
 
 
-class DocumentCache(object):
-    """The last metadata documents served, by ETag, within a byte budget.
-
-    os-collect-config sends HEAD and GET on every poll, never a
-    conditional request, so most polls ask for a document this worker has
-    just built.  The ETag names the credential, the server's metadata
-    revision (moved by every change of what is served) and the base URL,
-    so the bytes it maps to never change and need no invalidation; the
-    least recently used documents are dropped past the budget.
-    """
-
-    def __init__(self, budget):
-        self.budget = budget
-        self.size = 0
-        self._documents = collections.OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, etag):
-        with self._lock:
-            body = self._documents.get(etag)
-            if body is not None:
-                self._documents.move_to_end(etag)
-            return body
-
-    def put(self, etag, body):
-        with self._lock:
-            if etag not in self._documents and len(body) <= self.budget:
-                self._documents[etag] = body
-                self.size += len(body)
-                while self.size > self.budget:
-                    _, dropped = self._documents.popitem(last=False)
-                    self.size -= len(dropped)
-        return body
-
-
-# Per worker process.
-_DOCUMENTS = DocumentCache(16 * 1024 * 1024)
+# The last metadata documents served, by ETag, per worker process.
+# os-collect-config sends HEAD and GET on every poll, never a conditional
+# request, so most polls ask for a document this worker has just built.
+# The ETag names the credential, the server's metadata revision (moved by
+# every change of what is served) and the base URL, so the bytes it maps
+# to never change and need no invalidation.
+_DOCUMENTS = cache.BytesCache(16 * 1024 * 1024)
 
 
 def serve_metadata(request, credential_id, mac):

@@ -1,5 +1,9 @@
 """JSON views of the database rows, in Heat's envelopes and key order."""
 
+from oslo_serialization import jsonutils
+
+from deploysvc.common import cache
+
 _TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
@@ -78,3 +82,32 @@ def event(row):
         'reason': row.reason,
         'details': row.details,
     }
+
+
+# The JSON of each config as a server's metadata lists it, by config id,
+# per worker process: configs never change, so a server's metadata is one
+# small query (its config ids in order) and a join of cached bytes.
+_CONFIG_JSON = cache.BytesCache(8 * 1024 * 1024)
+
+
+def server_metadata_json(config_ids, load_configs):
+    """``{"metadata": [config, ...]}`` as bytes, as json.dumps makes it.
+
+    ``load_configs(ids)`` returns the rows of the configs not cached yet;
+    an id it does not return (deleted meanwhile with its deployment) is
+    left out.
+    """
+    parts = {}
+    missing = []
+    for config_id in set(config_ids):
+        part = _CONFIG_JSON.get(config_id)
+        if part is None:
+            missing.append(config_id)
+        else:
+            parts[config_id] = part
+    if missing:
+        for row in load_configs(missing):
+            parts[row.id] = _CONFIG_JSON.put(
+                row.id, jsonutils.dump_as_bytes(config(row)))
+    return b'{"metadata": [%s]}' % b', '.join(
+        parts[config_id] for config_id in config_ids if config_id in parts)

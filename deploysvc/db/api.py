@@ -634,3 +634,32 @@ def served_deployments(project_id, server_id):
     """What a server's agent is served: the project's deployments there."""
     return _with_configs(_SERVER_OWNED, {'p_server': server_id,
                                          'p_project_id': project_id})
+
+
+_ORDER = sa.select(_SD.c.config_id, _SC.c.name, _SD.c.created_at, _SD.c.id
+                   ).join_from(_SD, _SC, _SD.c.config_id == _SC.c.id).where(
+    _SD.c.server_id == sa.bindparam('p_server'))
+_ORDER_ANY = hot.Statement(_ORDER)
+_ORDER_VISIBLE = hot.Statement(_ORDER.where(_VISIBLE))
+
+
+def server_config_ids(context, server_id):
+    """The config ids of the server's visible deployments, in metadata order.
+
+    Only the columns of the order are read: configs never change, so
+    callers can keep what they make of each config by its id.
+    """
+    if context.is_admin:
+        query, params = _ORDER_ANY, {'p_server': server_id}
+    else:
+        query, params = _ORDER_VISIBLE, {'p_server': server_id,
+                                         'p_project_id': context.project_id}
+    rows = hot.read(lambda r: r.execute(query, params).all())
+    rows.sort(key=lambda row: (row.name or '', row.created_at, row.id))
+    return [row.config_id for row in rows]
+
+
+def configs_by_id(config_ids):
+    """The configs with these ids (any project: callers checked access)."""
+    query = sa.select(*_SC.c).where(_SC.c.id.in_(sorted(set(config_ids))))
+    return hot.read(lambda r: r.execute(query).all())

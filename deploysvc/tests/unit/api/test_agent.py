@@ -19,7 +19,7 @@ import fixtures
 import webtest
 
 from deploysvc.agent import tokens
-from deploysvc.api import agent_app
+from deploysvc.common import cache as cache_module
 from deploysvc.db import agent_api
 from deploysvc.db import api as db_api
 from deploysvc.db import models
@@ -1462,7 +1462,7 @@ class TestDocumentCache(AgentTestCase):
         self.assertEqual('changed', self.value(after, 'foo'))
 
     def test_budget_drops_least_recently_used(self):
-        cache = agent_app.DocumentCache(10)
+        cache = cache_module.BytesCache(10)
         cache.put('"a"', b'12345')
         cache.put('"b"', b'1234')
         self.assertEqual(b'12345', cache.get('"a"'))   # a is now recent

@@ -1,0 +1,36 @@
+"""A per-process cache of byte strings within a byte budget."""
+
+import collections
+import threading
+
+
+class BytesCache(object):
+    """Immutable byte strings by key; least recently used dropped first.
+
+    For values that never change once their key exists (a document named
+    by its ETag, the JSON of an immutable config by its id), so nothing is
+    ever invalidated: the budget alone bounds the memory.
+    """
+
+    def __init__(self, budget):
+        self.budget = budget
+        self.size = 0
+        self._values = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            if key not in self._values and len(value) <= self.budget:
+                self._values[key] = value
+                self.size += len(value)
+                while self.size > self.budget:
+                    _, dropped = self._values.popitem(last=False)
+                    self.size -= len(dropped)
+        return value

@@ -1,0 +1,67 @@
+"""The cached metadata JSON is what json.dumps of the whole list makes."""
+
+import datetime
+import types
+
+import fixtures
+from oslo_serialization import jsonutils
+
+from deploysvc.api import views
+from deploysvc.common import cache
+from deploysvc.tests import base
+from deploysvc.tests import utils
+
+
+class TestServerMetadataJson(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(_FreshCache())
+        self.loaded = []
+
+    def load(self, ids):
+        self.loaded.append(sorted(ids))
+        return [self.configs[config_id] for config_id in ids
+                if config_id in self.configs]
+
+    def make_configs(self, *names):
+        self.configs = {}
+        for number, name in enumerate(names):
+            row = types.SimpleNamespace(**utils.get_test_config(
+                id='%036d' % number, name=name, project_id='p',
+                config='echo "ü %d"\n' % number,
+                inputs=[{'name': 'x', 'default': number}],
+                options={'nested': {'list': [1, None, 'ü']}}))
+            row.created_at = datetime.datetime(2026, 1, 2, 3, 4, 5)
+            self.configs[row.id] = row
+        return list(self.configs)
+
+    def test_bytes_equal_a_whole_dump(self):
+        ids = self.make_configs('b', 'a', None)
+        order = [ids[2], ids[0], ids[0], ids[1]]
+        expected = jsonutils.dump_as_bytes({'metadata': [
+            views.config(self.configs[i]) for i in order]})
+        self.assertEqual(expected, views.server_metadata_json(order,
+                                                              self.load))
+        # The second time nothing is loaded, and the bytes are the same.
+        self.assertEqual(expected, views.server_metadata_json(order,
+                                                              self.load))
+        self.assertEqual([sorted(ids)], self.loaded)
+
+    def test_empty(self):
+        self.assertEqual(b'{"metadata": []}',
+                         views.server_metadata_json([], self.load))
+        self.assertEqual([], self.loaded)
+
+    def test_config_gone_meanwhile_is_left_out(self):
+        ids = self.make_configs('a', 'b')
+        del self.configs[ids[0]]
+        body = jsonutils.loads(views.server_metadata_json(ids, self.load))
+        self.assertEqual([ids[1]], [c['id'] for c in body['metadata']])
+
+
+class _FreshCache(fixtures.Fixture):
+
+    def _setUp(self):
+        self.useFixture(fixtures.MockPatchObject(
+            views, '_CONFIG_JSON', cache.BytesCache(1024 * 1024)))
