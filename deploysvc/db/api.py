@@ -333,11 +333,6 @@ _SORT_KEYS = {
 SORT_KEYS = sorted(_SORT_KEYS)
 
 
-def _deployment_query(context):
-    """Visible deployments (without their configs)."""
-    return _deployment_visible(context, sa.select(models.SoftwareDeployment))
-
-
 _CONFIG_ID_ANY = sa.select(_SC.c.id).where(_SC.c.id == sa.bindparam('p_id'))
 _CONFIG_ID_OWN = hot.Statement(_CONFIG_ID_ANY.where(
     _SC.c.project_id == sa.bindparam('p_project_id')))
@@ -403,54 +398,54 @@ def deployment_get(context, deployment_id):
     return row
 
 
-@context_manager.reader
 def deployment_list(context, filters=None, limit=None, marker=None,
                     sort_key='created_at', sort_dir='asc'):
     """Visible deployments, oldest first by default, with keyset paging.
 
     ``filters`` maps column names to required values; ``sort_key`` is one of
     ``SORT_KEYS``; an unknown or invisible ``marker`` is a BadRequest.
+    Plain rows on a parked reader (deploysvc.db.hot): no ORM objects.
     """
+    return hot.read(lambda r: _list(r, context, filters, limit, marker,
+                                    sort_key, sort_dir))
+
+
+def _list(reader, context, filters, limit, marker, sort_key, sort_dir):
     sd = models.SoftwareDeployment
-    if context.is_admin or _is_stack_user_project(context):
-        query = _deployment_query(context)
+    if context.is_admin or _is_stack_user_project(reader, context):
+        query = _deployment_visible(context, sa.select(*_SD.c))
     else:
         # The usual case: a plain condition the (project_id, created_at,
         # id) index serves in order, where the OR of the visibility rule
         # would make the database read and drop every earlier row.
-        query = sa.select(sd).where(sd.project_id == context.project_id)
+        query = sa.select(*_SD.c).where(sd.project_id == context.project_id)
     for key, value in (filters or {}).items():
         query = query.where(getattr(sd, key) == value)
     marker_row = None
     if marker:
-        marker_row = context.session.execute(
-            _deployment_query(context).where(sd.id == marker)
-        ).scalar_one_or_none()
+        query_marker, params = _show(context, marker)
+        marker_row = reader.execute(query_marker, params).first()
         if marker_row is None:
             raise exception.BadRequest(
                 message='Invalid marker: deployment %s not found.' % marker)
+    # PostgreSQL and SQLite turn "(a, b) > (x, y)" into an index range;
+    # MySQL/MariaDB do not always, so they get the expanded OR.
+    row_values = reader.dialect.name in ('postgresql', 'sqlite')
     query = _keyset_page(query, sd, _SORT_KEYS[sort_key], sort_dir == 'desc',
-                         marker_row, _row_values(context))
+                         marker_row, row_values)
     if limit is not None:
         query = query.limit(limit)
-    return context.session.execute(query).scalars().all()
+    return reader.execute(query).all()
 
 
-def _is_stack_user_project(context):
+_STACK_USER_PROJECT = hot.Statement(sa.select(_SD.c.id).where(
+    _SD.c.stack_user_project_id == sa.bindparam('p_project_id')).limit(1))
+
+
+def _is_stack_user_project(reader, context):
     """Whether some deployment names the caller's project as stack user."""
-    sd = models.SoftwareDeployment
-    return context.session.execute(sa.select(sd.id).where(
-        sd.stack_user_project_id == context.project_id).limit(1)
-    ).first() is not None
-
-
-def _row_values(context):
-    """Whether row-value comparisons are served by an index here.
-
-    PostgreSQL and SQLite turn ``(a, b) > (x, y)`` into an index range;
-    MySQL/MariaDB do not always, so they get the expanded OR.
-    """
-    return context.session.bind.dialect.name in ('postgresql', 'sqlite')
+    return reader.execute(_STACK_USER_PROJECT, {
+        'p_project_id': context.project_id}).first() is not None
 
 
 def _keyset_page(query, model, key, descending, marker=None,

@@ -30,7 +30,9 @@ per-execution work (cache key, execution context, result object) costs
 about as much again as the driver's round trip.  Types are still applied
 both ways (the column types' own bind and result processors) and errors
 still go through SQLAlchemy's error handling, so oslo.db translates them
-(deadlock, duplicate, reference, disconnect) exactly as for any statement.
+(deadlock, duplicate, reference, disconnect) exactly as for any statement,
+and SQLAlchemy's cursor events (``before_cursor_execute`` and
+``after_cursor_execute``) fire for them.
 
 SQLite (development and unit tests) uses ordinary pooled connections and
 SQLAlchemy's execution: there is no network to save, and an in-memory
@@ -172,19 +174,31 @@ class Work(object):
                               result.rowcount)
             return Result(None, result.rowcount)
         compiled = statement.compiled(self.dialect)
+        sql = compiled.sql
         parameters = compiled.parameters(params or {})
+        connection = self.connection
+        # The cursor events of SQLAlchemy (osprofiler, oslo.db's trace
+        # comments, the benchmark's query plans) see these statements too.
+        events = connection._has_events or connection.engine._has_events
         cursor = self._dbapi.cursor()
         try:
             try:
-                cursor.execute(compiled.sql, parameters)
+                if events:
+                    for listener in connection.dispatch.before_cursor_execute:
+                        sql, parameters = listener(connection, cursor, sql,
+                                                   parameters, None, False)
+                cursor.execute(sql, parameters)
+                if events:
+                    connection.dispatch.after_cursor_execute(
+                        connection, cursor, sql, parameters, None, False)
                 rows = (compiled.rows(cursor.fetchall())
                         if statement.returns_rows else None)
             except Exception as e:
                 # SQLAlchemy's own handling: the handle_error event (oslo.db
                 # turns driver errors into DBDeadlock, DBDuplicateEntry,
                 # DBConnectionError...) and invalidation on disconnect.
-                self.connection._handle_dbapi_exception(
-                    e, compiled.sql, parameters, cursor, None)
+                connection._handle_dbapi_exception(
+                    e, sql, parameters, cursor, None)
             self.started = True
             return Result(rows, cursor.rowcount)
         finally:

@@ -303,3 +303,26 @@ class TestStatements(base.TestCase):
         self.assertEqual(2, hot.read(lambda r: r.execute(
             db_api._USAGE_OF, {'p_project_id': 'p',
                                'p_resource': 'r'}).scalar()))
+
+    def test_cursor_events_fire(self):
+        """Tracing (osprofiler) and query-plan tools see every statement."""
+        seen = []
+
+        def before(conn, cursor, statement, params, context, many):
+            if 'software_deployment' in statement:
+                seen.append(('before', statement.split()[0], params))
+
+        def after(conn, cursor, statement, params, context, many):
+            if 'software_deployment' in statement:
+                seen.append(('after', statement.split()[0], params))
+        engine = db_api.get_engine()
+        for name, listener in (('before_cursor_execute', before),
+                               ('after_cursor_execute', after)):
+            sa.event.listen(engine, name, listener)
+            self.addCleanup(sa.event.remove, engine, name, listener)
+        hot.read(lambda r: r.execute(db_api._SHOW_ANY, {'p_id': 'x'}))
+        self.assertEqual([('before', 'SELECT'), ('after', 'SELECT')],
+                         [s[:2] for s in seen])
+        params = seen[0][2]
+        self.assertIn('x', params.values() if isinstance(params, dict)
+                      else params)
