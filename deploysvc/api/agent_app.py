@@ -15,11 +15,14 @@ connection.  Errors keep Heat's body.
 """
 
 import calendar
+import email.utils
 import time
 
 from oslo_config import cfg
 from oslo_serialization import jsonutils
 import webob
+from webob import datetime_utils
+from webob import etag as etag_module
 
 from deploysvc.agent import metadata
 from deploysvc.agent import tokens
@@ -35,7 +38,8 @@ from deploysvc import policy
 
 def base_url(request):
     """Where agents reach us: ``[api] public_endpoint``, else the request's."""
-    return (cfg.CONF.api.public_endpoint or request.host_url).rstrip('/')
+    return (cfg.CONF.api.public_endpoint or _host_url(request.environ)
+            ).rstrip('/')
 
 
 def metadata_url(base, agent_server):
@@ -65,45 +69,71 @@ def _not_found(error_type='NotFound'):
 _DOCUMENTS = cache.BytesCache(16 * 1024 * 1024)
 
 
-def serve_metadata(request, credential_id, mac):
+def _host_url(environ):
+    """scheme://host[:port] of the request, default ports left out."""
+    scheme = environ['wsgi.url_scheme']
+    host = environ.get('HTTP_HOST')
+    if host is not None:
+        port = None
+        if ':' in host and host[-1] != ']':
+            host, port = host.rsplit(':', 1)
+    else:
+        host, port = environ['SERVER_NAME'], environ.get('SERVER_PORT')
+    if (scheme, port) in (('http', '80'), ('https', '443')):
+        port = None
+    return '%s://%s%s' % (scheme, host, ':' + port if port else '')
+
+
+def serve_metadata(environ, start_response, credential_id, mac):
+    """GET/HEAD of a metadata URL, at the WSGI level (the hottest path).
+
+    A 304 costs one primary-key read and no document; an unchanged
+    document comes from the worker's cache.
+    """
     server = agent_api.credential_get(credential_id)
     if server is None or not tokens.verify(server.secret, tokens.METADATA,
                                            credential_id, mac):
-        return _not_found()
-    base = base_url(request)
+        return _not_found()(environ, start_response)
+    base = (cfg.CONF.api.public_endpoint or _host_url(environ)).rstrip('/')
     etag = metadata.etag(server.credential_id, server.revision, base)
-    response = webob.Response(headerlist=[('ETag', etag)])
-    response.cache_control = 'no-cache'
+    headers = [('ETag', etag), ('Cache-Control', 'no-cache')]
     # changed_at is naive UTC: timestamp() would read it as local time.
     changed = calendar.timegm(server.changed_at.utctimetuple())
     # Last-Modified has whole seconds: only announce it once the second of
     # the last change is over, so a later change always moves it.
-    if changed < int(time.time()):
-        response.last_modified = changed
-    if request.headers.get('If-None-Match'):
-        # webob's matcher holds the tags without their quotes, compares
-        # weakly (as RFC 9110 wants for If-None-Match) and matches every
-        # tag for "*" (a current representation exists).
-        if etag.strip('"') in request.if_none_match:
-            response.status = 304
-            return response
-    elif (request.if_modified_since is not None
-          and response.last_modified is not None
-          and changed <= request.if_modified_since.timestamp()):
-        response.status = 304
-        return response
+    last_modified = changed < int(time.time())
+    if last_modified:
+        headers.append(('Last-Modified', email.utils.formatdate(
+            changed, usegmt=True)))
+    tags = environ.get('HTTP_IF_NONE_MATCH')
+    if tags:
+        # Weak comparison (RFC 9110 wants it for If-None-Match): "W/" is
+        # ignored, and "*" matches (a current representation exists).
+        fresh = etag.strip('"') in etag_module.ETagMatcher.parse(
+            tags, strong=False)
+    else:
+        since = environ.get('HTTP_IF_MODIFIED_SINCE')
+        parsed = datetime_utils.parse_date(since) if since else None
+        fresh = (last_modified and parsed is not None
+                 and changed <= parsed.timestamp())
+    if fresh:
+        headers.append(('Content-Length', '0'))
+        start_response('304 Not Modified', headers)
+        return []
     body = _DOCUMENTS.get(etag)
     if body is None:
         rows = agent_api.served_deployments(server)
         body = _DOCUMENTS.put(etag, metadata.document(
             rows, metadata_url(base, server),
             lambda row: signal_url(base, server, row.id)))
-    response.content_type = 'application/json'
-    response.body = body
-    return response
+    headers.append(('Content-Type', 'application/json'))
+    headers.append(('Content-Length', str(len(body))))
+    start_response('200 OK', headers)
+    return [] if environ['REQUEST_METHOD'] == 'HEAD' else [body]
 
 
-def take_signal(request, deployment_id, mac):
+def take_signal(environ, start_response, deployment_id, mac):
+    request = webob.Request(environ)
     details = validation.parse_body(request) if request.body.strip() else {}
     context = ctx.get_admin_context()
     context.user_id = 'agent'
@@ -114,7 +144,7 @@ def take_signal(request, deployment_id, mac):
     response = webob.Response(content_type='application/json',
                               charset='UTF-8')
     response.body = jsonutils.dump_as_bytes(body)
-    return response
+    return response(environ, start_response)
 
 
 # path segment -> (allowed methods, handler)
@@ -131,24 +161,24 @@ class AgentApp(object):
         db_api.configure(cfg.CONF)
 
     def __call__(self, environ, start_response):
-        request = webob.Request(environ)
-        return self.dispatch(request)(environ, start_response)
-
-    def dispatch(self, request):
         # PATH_INFO below the /agent mount: /v1/<kind>/<id>/<mac>
-        parts = request.path_info.split('/')
+        parts = environ.get('PATH_INFO', '').split('/')
         if len(parts) != 5 or parts[:2] != ['', 'v1'] or not all(parts[3:]):
-            return _not_found('HTTPNotFound')
-        route = _ROUTES.get(parts[2])
-        if route is None:
-            return _not_found('HTTPNotFound')
-        allowed, handler = route
-        if request.method not in allowed:
-            return faults.method_not_allowed(request.method, allowed)
-        try:
-            return handler(request, parts[3], parts[4])
-        except exception.DeploySvcException as e:
-            return faults.from_exception(e)
+            response = _not_found('HTTPNotFound')
+        elif parts[2] not in _ROUTES:
+            response = _not_found('HTTPNotFound')
+        else:
+            allowed, handler = _ROUTES[parts[2]]
+            method = environ['REQUEST_METHOD']
+            if method not in allowed:
+                response = faults.method_not_allowed(method, allowed)
+            else:
+                try:
+                    return handler(environ, start_response, parts[3],
+                                   parts[4])
+                except exception.DeploySvcException as e:
+                    response = faults.from_exception(e)
+        return response(environ, start_response)
 
 
 def app_factory(global_config, **local_conf):

@@ -16,9 +16,11 @@ import urllib.parse
 
 import ddt
 import fixtures
+import webob
 import webtest
 
 from deploysvc.agent import tokens
+from deploysvc.api import agent_app
 from deploysvc.common import cache as cache_module
 from deploysvc.db import agent_api
 from deploysvc.db import api as db_api
@@ -1473,3 +1475,30 @@ class TestDocumentCache(AgentTestCase):
         self.assertEqual(8, cache.size)
         cache.put('"d"', b'x' * 11)                     # over the budget
         self.assertIsNone(cache.get('"d"'))
+
+
+@ddt.ddt
+class TestHostUrl(test_base.TestCase):
+    """Where agents reach us when [api] public_endpoint is not set."""
+
+    @ddt.data(
+        ({'HTTP_HOST': 'api.example:8019'}, 'http://api.example:8019'),
+        ({'HTTP_HOST': 'api.example:80'}, 'http://api.example'),
+        ({'HTTP_HOST': 'api.example'}, 'http://api.example'),
+        ({'HTTP_HOST': '[fd00::1]'}, 'http://[fd00::1]'),
+        ({'HTTP_HOST': '[fd00::1]:8019'}, 'http://[fd00::1]:8019'),
+        ({'HTTP_HOST': 'api.example:443', 'wsgi.url_scheme': 'https'},
+         'https://api.example'),
+        ({'HTTP_HOST': 'api.example:80', 'wsgi.url_scheme': 'https'},
+         'https://api.example:80'),
+        ({'SERVER_NAME': '10.0.0.5', 'SERVER_PORT': '8019'},
+         'http://10.0.0.5:8019'),
+        ({'SERVER_NAME': '10.0.0.5', 'SERVER_PORT': '80'},
+         'http://10.0.0.5'),
+    )
+    @ddt.unpack
+    def test_host_url(self, environ, expected):
+        environ = dict({'wsgi.url_scheme': 'http'}, **environ)
+        self.assertEqual(expected, agent_app._host_url(environ))
+        # The same as webob's reading of the request.
+        self.assertEqual(webob.Request(environ).host_url, expected)
