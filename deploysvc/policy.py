@@ -12,6 +12,7 @@ as it would with any real request rate.
 import time
 
 from oslo_config import cfg
+from oslo_context import context as oslo_context
 from oslo_policy import policy as oslo_policy
 
 from deploysvc import exception
@@ -85,6 +86,28 @@ def _freeze(values):
         for key, value in values.items()))
 
 
+_STANDARD_VALUES = oslo_context.RequestContext.to_policy_values
+
+
+def _identity(context):
+    """``context.to_policy_values()``, hashable: the memo's key."""
+    if type(context).to_policy_values is not _STANDARD_VALUES:
+        return _freeze(context.to_policy_values())
+    # The values oslo.context's to_policy_values() gives, in its order, read
+    # directly (the mapping it builds is slow to go through), after a marker
+    # that no frozen mapping starts with.
+    roles, service_roles = context.roles, context.service_roles
+    return (_STANDARD_VALUES, context.user_id, context.user_domain_id,
+            context.system_scope, context.domain_id, context.project_id,
+            context.project_domain_id,
+            tuple(roles) if isinstance(roles, list) else roles,
+            context.is_admin_project, context.service_user_id,
+            context.service_user_domain_id, context.service_project_id,
+            context.service_project_domain_id,
+            tuple(service_roles) if isinstance(service_roles, list)
+            else service_roles)
+
+
 def _allowed(action, target, context):
     """The (memoised) decision of ``action`` for this identity."""
     enforcer = init()
@@ -92,8 +115,7 @@ def _allowed(action, target, context):
     # A request checks several rules with one identity: freeze it once.
     frozen = getattr(context, '_frozen_policy_values', None)
     if frozen is None:
-        frozen = context._frozen_policy_values = _freeze(
-            context.to_policy_values())
+        frozen = context._frozen_policy_values = _identity(context)
     key = (action, _freeze(target), frozen)
     decision = enforcer.decisions.get(key)
     if decision is None:

@@ -1,5 +1,7 @@
 """Request body and query validation with clear messages naming the field."""
 
+import collections
+import json
 import math
 
 import jsonschema
@@ -8,6 +10,55 @@ from oslo_serialization import jsonutils
 from deploysvc import exception
 
 _JSON_CONTENT_TYPES = ('', 'application/json', 'json')
+
+# A request's body as decoded, kept in its environ under _DECODED: the
+# stream it was read from (a new body is a new stream: webob's own cache of
+# form bodies goes by the stream too), the bytes, the object or the
+# ValueError parse_body gets from them, and what Pecan gets from them.
+_Decoded = collections.namedtuple('_Decoded',
+                                  'stream raw value error for_pecan')
+_DECODED = 'deploysvc.json_body'
+
+
+def _decoded(request):
+    """This request's _Decoded, if its body is still the one decoded."""
+    decoded = request.environ.get(_DECODED)
+    if decoded is not None and decoded.stream is request.body_file_raw:
+        return decoded
+    return None
+
+
+def pecan_json(request):
+    """``request.json`` as Pecan reads it, the body decoded only once.
+
+    Pecan decodes a JSON body to match controller arguments, where only a
+    failure to decode the text (a 400), a too deep nesting (a 400) or an
+    error other than ``ValueError``/``TypeError`` counts; ``parse_body``
+    then reuses the object (or the message of its ``ValueError``) instead
+    of decoding the same bytes again.  The decoding is parse_body's, which
+    rejects the NaN and infinities that Python's decoder lets through: for
+    those bodies Pecan still gets what Python's decoder makes of them.
+    """
+    charset = request.charset
+    # parse_body reads every body as UTF-8: only then is there one reading.
+    shared = charset == 'UTF-8'
+    decoded = _decoded(request) if shared else None
+    if decoded is None:
+        raw = request.body
+        text = raw.decode(charset)
+        try:
+            value = _loads(text)
+            found = (value, None, value)
+        except _NotJson as e:
+            found = (None, e, json.loads(text))
+        except ValueError as e:
+            found = (None, e, e)
+        decoded = _Decoded(request.body_file_raw, raw, *found)
+        if shared:
+            request.environ[_DECODED] = decoded
+    if isinstance(decoded.for_pecan, ValueError):
+        raise decoded.for_pecan
+    return decoded.for_pecan
 
 
 def parse_body(request):
@@ -22,30 +73,49 @@ def parse_body(request):
         raise exception.BadRequest(
             message='Unsupported content type %s: send the body as '
                     'application/json.' % content_type)
-    raw = request.body
+    # Used once: a later call decodes the body again.
+    decoded = _decoded(request)
+    request.environ.pop(_DECODED, None)
+    raw = request.body if decoded is None else decoded.raw
     if not raw:
         raise exception.BadRequest(
             message='The request body is missing: send a JSON object.')
     if not raw.startswith(b'{'):
         raise exception.BadRequest(
             message='The request body must be a JSON object.')
-    try:
-        return jsonutils.loads(raw, parse_constant=_no_constant,
-                               parse_float=_finite_float)
-    except ValueError as e:
-        raise exception.BadRequest(message=str(e))
+    if decoded is not None:
+        value, error = decoded.value, decoded.error
+    else:
+        try:
+            value, error = jsonutils.loads(raw, **_STRICT), None
+        except ValueError as e:
+            error = e
+    if error is not None:
+        raise exception.BadRequest(message=str(error))
+    return value
+
+
+class _NotJson(ValueError):
+    """Valid for Python's decoder, not JSON."""
 
 
 def _no_constant(name):
     """NaN and Infinity are not JSON (and could not be sent back)."""
-    raise ValueError('%s is not a valid JSON value' % name)
+    raise _NotJson('%s is not a valid JSON value' % name)
 
 
 def _finite_float(text):
     value = float(text)
     if math.isinf(value):
-        raise ValueError('Number %s is too large' % text)
+        raise _NotJson('Number %s is too large' % text)
     return value
+
+
+_STRICT = dict(parse_constant=_no_constant, parse_float=_finite_float)
+
+
+def _loads(text):
+    return json.loads(text, **_STRICT)
 
 
 def _field(error):
