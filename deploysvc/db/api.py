@@ -587,8 +587,6 @@ _WITH_CONFIG = sa.select(
     *_SD.c, *[column.label('config__' + column.name) for column in _SC.c]
 ).join_from(_SD, _SC, _SD.c.config_id == _SC.c.id).where(
     _SD.c.server_id == sa.bindparam('p_server'))
-_SERVER_ANY = hot.Statement(_WITH_CONFIG)
-_SERVER_VISIBLE = hot.Statement(_WITH_CONFIG.where(_VISIBLE))
 _SERVER_OWNED = hot.Statement(_WITH_CONFIG.where(
     _SD.c.project_id == sa.bindparam('p_project_id')))
 
@@ -615,14 +613,6 @@ def _with_configs(query, params):
         result.append(deployment)
     result.sort(key=metadata_sort_key)
     return result
-
-
-def deployments_for_server(context, server_id):
-    """The server's visible deployments in metadata order."""
-    if context.is_admin:
-        return _with_configs(_SERVER_ANY, {'p_server': server_id})
-    return _with_configs(_SERVER_VISIBLE, {
-        'p_server': server_id, 'p_project_id': context.project_id})
 
 
 def served_deployments(project_id, server_id):

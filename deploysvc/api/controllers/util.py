@@ -11,11 +11,16 @@ from deploysvc import exception
 
 def respond(body, status=200):
     """Return ``body`` as the JSON response (Heat's ASCII-escaped JSON)."""
+    return respond_json(jsonutils.dump_as_bytes(body), status)
+
+
+def respond_json(data, status=200):
+    """Return ``data``, bytes of JSON already made, as the response."""
     # The response itself rather than three trips through its proxy.
     response = pecan.core.state.response
     response.status = status
     response.content_type = 'application/json'
-    response.body = jsonutils.dump_as_bytes(body)
+    response.body = data
     return pecan.response
 
 

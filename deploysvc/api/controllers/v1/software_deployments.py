@@ -50,9 +50,9 @@ class ServerMetadataController(object):
     def show(self):
         context = pecan.request.context
         context.can(policies.METADATA)
-        rows = db_api.deployments_for_server(context, self.server_id)
-        return util.respond({'metadata': [
-            views.config(row.config) for row in rows]})
+        config_ids = db_api.server_config_ids(context, self.server_id)
+        return util.respond_json(views.server_metadata_json(
+            config_ids, db_api.configs_by_id))
 
 
 class DeploymentController(object):

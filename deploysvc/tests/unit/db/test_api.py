@@ -307,24 +307,32 @@ class TestDeployments(DbTestCase):
         self.assertEqual(0, self.usage(db_api.DEPLOYMENTS))
         self.assertIsNone(self.usage(db_api.DEPLOYMENTS, STACK_USER_PROJECT))
 
-    def test_deployments_for_server(self):
+    def test_server_config_ids(self):
         named_b = utils.create_test_config(self.context, name='b')
         named_a = utils.create_test_config(self.context, name='a')
         unnamed = utils.create_test_config(self.context, name=None)
         d1 = self.create(config_id=named_b.id)
         self.clock.advance_time_seconds(1)
         d2 = self.create(config_id=unnamed.id)
-        d3 = self.create(config_id=named_a.id)
+        self.create(config_id=named_a.id)
         self.clock.advance_time_seconds(1)
-        d4 = self.create(config_id=unnamed.id)
+        self.create(config_id=unnamed.id)
         self.create(config_id=named_a.id, server_id='other')
         self.create(context=self.other_context)
+        # (name or "", created_at, id): d2, d4, d3, d1.
         self.assertEqual(
-            [d2.id, d4.id, d3.id, d1.id],
-            [r.id for r in db_api.deployments_for_server(
-                self.context, d1.server_id)])
-        self.assertEqual([], db_api.deployments_for_server(self.context,
-                                                           'unknown'))
+            [unnamed.id, unnamed.id, named_a.id, named_b.id],
+            db_api.server_config_ids(self.context, d1.server_id))
+        self.assertEqual([], db_api.server_config_ids(self.context,
+                                                      'unknown'))
+        # The other project's deployment on that server is its own only.
+        theirs = db_api.server_config_ids(self.other_context, d2.server_id)
+        self.assertEqual(1, len(theirs))
+        self.assertNotIn(theirs[0], (unnamed.id, named_a.id, named_b.id))
+        self.assertEqual(
+            sorted([named_a.id, named_b.id]),
+            sorted(row.id for row in db_api.configs_by_id(
+                [named_b.id, named_a.id, named_a.id, 'missing'])))
 
 
 @ddt.ddt
