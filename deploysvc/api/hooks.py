@@ -26,6 +26,11 @@ class ErrorHook(pecan.hooks.PecanHook):
     """Translate every exception into Heat's error body, in one place."""
 
     def on_error(self, state, exc):
+        if isinstance(exc, UnicodeDecodeError):
+            # A path, query string or body that is not UTF-8: the client's
+            # error (what pecan.Request answers, as plain WebOb is used).
+            return faults.error_response(
+                400, 'HTTPBadRequest', webob.exc.HTTPBadRequest.explanation)
         if isinstance(exc, exception.DeploySvcException):
             return faults.from_exception(exc)
         if isinstance(exc, webob.exc.HTTPException):

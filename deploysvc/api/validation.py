@@ -6,6 +6,7 @@ import math
 
 import jsonschema
 from oslo_serialization import jsonutils
+import webob.exc
 
 from deploysvc import exception
 
@@ -45,7 +46,11 @@ def pecan_json(request):
     decoded = _decoded(request) if shared else None
     if decoded is None:
         raw = request.body
-        text = raw.decode(charset)
+        try:
+            text = raw.decode(charset)
+        except UnicodeDecodeError:
+            # pecan.Request's answer to an undecodable attribute.
+            raise webob.exc.HTTPBadRequest()
         try:
             value = _loads(text)
             found = (value, None, value)

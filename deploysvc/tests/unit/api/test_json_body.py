@@ -5,6 +5,7 @@ from unittest import mock
 
 import ddt
 import webob
+import webob.exc
 
 from deploysvc.api import app
 from deploysvc.api import validation
@@ -178,3 +179,28 @@ class TestParseBody(base.TestCase):
         request = self._request(b'{}')
         request.json_body = {'b': 1}
         self.assertEqual({'b': 1}, validation.parse_body(request))
+
+
+@ddt.ddt
+class TestUndecodable(api_base.ApiTestCase):
+    """Bytes that are not UTF-8 in a URL, query or body: 400, not 500."""
+
+    GENERIC = webob.exc.HTTPBadRequest.explanation
+
+    @ddt.data('/software_deployments?server_id=%ff',
+              '/software_deployments/%ff',
+              '/software_configs?marker=%ff%fe',
+              '/software_deployments/metadata/%ff',
+              '/software_configs/%ff')
+    def test_get(self, path):
+        response = self.app.get(self.url(path), headers=self.headers(),
+                                expect_errors=True)
+        self.assertError(response, 400, 'HTTPBadRequest', self.GENERIC)
+
+    def test_body(self):
+        response = self.app.post(
+            self.url('/software_configs'), b'{"name": "\xff"}',
+            headers=dict(self.headers(),
+                         **{'Content-Type': 'application/json'}),
+            expect_errors=True)
+        self.assertError(response, 400, 'HTTPBadRequest', self.GENERIC)
