@@ -159,14 +159,86 @@ def _describe(error):
     return '"%s" is not valid' % field
 
 
+_TYPES = {
+    'string': lambda value: isinstance(value, str),
+    'object': lambda value: isinstance(value, dict),
+    'array': lambda value: isinstance(value, list),
+    'null': lambda value: value is None,
+    'boolean': lambda value: isinstance(value, bool),
+    'integer': lambda value: (isinstance(value, int)
+                              and not isinstance(value, bool)),
+}
+
+
+def _compile(schema):
+    """A predicate equal to "``schema`` finds no error", or None.
+
+    jsonschema walks its whole machinery even for a valid body, which cost
+    a fifth of a create.  The request schemas use a small subset of the
+    vocabulary; for a schema within it this returns a plain function that
+    answers whether a value is valid, and ``Validator`` asks jsonschema
+    only for the error of an invalid one.  Any other keyword: None (then
+    jsonschema decides everything).
+    """
+    checks = []
+    for keyword, argument in schema.items():
+        if keyword == 'type':
+            names = [argument] if isinstance(argument, str) else argument
+            if any(name not in _TYPES for name in names):
+                return None
+            tests = [_TYPES[name] for name in names]
+            checks.append(lambda value, tests=tests: any(
+                test(value) for test in tests))
+        elif keyword in ('maxLength', 'minLength'):
+            bound, longest = argument, keyword == 'maxLength'
+            checks.append(lambda value, bound=bound, longest=longest: (
+                not isinstance(value, str)
+                or (len(value) <= bound if longest else len(value) >= bound)))
+        elif keyword == 'enum':
+            if any(not (item is None or isinstance(item, str))
+                   for item in argument):
+                return None
+            allowed = tuple(argument)
+            checks.append(lambda value, allowed=allowed: (
+                (value is None or isinstance(value, str))
+                and value in allowed))
+        elif keyword == 'required':
+            names = tuple(argument)
+            checks.append(lambda value, names=names: (
+                not isinstance(value, dict)
+                or all(name in value for name in names)))
+        elif keyword == 'properties':
+            compiled = {}
+            for name, subschema in argument.items():
+                compiled[name] = _compile(subschema)
+                if compiled[name] is None:
+                    return None
+            checks.append(lambda value, compiled=compiled: (
+                not isinstance(value, dict)
+                or all(check(value[name]) for name, check in compiled.items()
+                       if name in value)))
+        elif keyword == 'allOf':
+            parts = [_compile(subschema) for subschema in argument]
+            if any(part is None for part in parts):
+                return None
+            checks.append(lambda value, parts=parts: all(
+                part(value) for part in parts))
+        else:
+            return None
+    return lambda value: all(check(value) for check in checks)
+
+
 class Validator(object):
     """A compiled JSON schema; ``validate`` raises exception.Invalid."""
 
     def __init__(self, schema):
         jsonschema.Draft7Validator.check_schema(schema)
         self._validator = jsonschema.Draft7Validator(schema)
+        self._valid = _compile(schema)
 
     def validate(self, data):
+        if self._valid is not None and self._valid(data):
+            return data
         error = jsonschema.exceptions.best_match(
             self._validator.iter_errors(data))
         if error is not None:
