@@ -13,17 +13,26 @@ has started one) and each tier of rows (1,000 and 100,000; 1,000,000 with
 2. starts ``deploysvc-api`` as it ships (gunicorn, ``[api] workers`` = 1
    and 2) on a free port of 127.0.0.1 with a configuration file of its own
    (quotas raised to 10,000,000 so creates do not hit them);
-3. drives a fixed number of requests per scenario at each concurrency from
-   a separate process (tools/bench/load.py) and reads, from /proc, the CPU
-   time (utime + stime) of the gunicorn master's children before and
-   after, and their RSS;
-4. prints the query plans of every scenario (PostgreSQL EXPLAIN ANALYZE;
+3. next to it, starts a bare WSGI app under the same server and worker
+   count (tools/bench/bare_app.py, the "ceiling");
+4. drives a fixed number of requests per scenario at each concurrency from
+   a separate process (tools/bench/load.py), to the ceiling and to
+   deploysvc-api in turn, and reads, from /proc, the CPU time (utime +
+   stime) of each gunicorn master's children before and after, and their
+   RSS; this is repeated --rounds times (default 3), interleaved: round 1
+   of every scenario, then round 2, ..., the ceiling and the app
+   alternating within each, so that a slow phase of a shared machine hits
+   both;
+5. prints the query plans of every scenario (PostgreSQL EXPLAIN ANALYZE;
    SQLite EXPLAIN QUERY PLAN) and flags table scans.
 
-The same load is first sent to a bare WSGI app under the same server
-(tools/bench/bare_app.py): every result is also shown as a ratio to that
-ceiling.  The run ends with a check of the targets, a table, and a JSON
-report (default: state/bench/<time>-<commit>.json) that --compare reads.
+Per scenario the report gives the best (lowest) CPU per request over the
+rounds -- the figure least disturbed by other load, which the targets
+check -- the median, and the ratio of the best app CPU to the best
+ceiling CPU; requests/s and latencies are those of the round with the
+lowest CPU.  The run ends with a check of the targets, a table, and a JSON
+report (default: state/bench/<time>-<commit>.json) that --compare reads
+(reports of one round included).
 """
 
 import argparse
@@ -432,27 +441,125 @@ def concurrencies(args, workers):
     return [c for c in args.concurrency if c > 1] or args.concurrency
 
 
-def measure(args, workdir, master_pid, port, requests, workers):
-    """Every concurrency of one scenario against one running server."""
-    results = []
-    for request in requests[:min(len(requests), 10)]:   # warm-up
+def machine_steal():
+    """Seconds of CPU the hypervisor gave to others (/proc/stat, all CPUs)."""
+    try:
+        with open('/proc/stat') as f:
+            fields = f.readline().split()
+        return int(fields[8]) / float(CLK_TCK)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def warm_up(port, requests):
+    for request in requests[:min(len(requests), 10)]:
         send(port, request['method'], request['path'],
              None if request['body'] is None
              else request['body'].encode('utf-8'), request['headers'])
-    for concurrency in concurrencies(args, workers):
-        before_pids, before = worker_cpu(master_pid)
-        result = run_load(workdir, port, requests, args.requests,
-                          concurrency, min(concurrency, args.client_processes),
-                          args.deadline)
-        after_pids, after = worker_cpu(master_pid)
-        completed = result['completed'] or 1
-        result['cpu_ms'] = (after[0] - before[0]) * 1000.0 / completed
-        result['cpu_ms_sched'] = (after[1] - before[1]) * 1000.0 / completed
-        result['workers_restarted'] = before_pids != after_pids
-        result['rss_mib'] = [rss_mib(pid) for pid in after_pids]
-        result['status'] = 'ok'
-        results.append(result)
-    return results
+
+
+def measure(args, workdir, master_pid, port, requests, concurrency):
+    """One round of one scenario at one concurrency on a running server."""
+    before_pids, before = worker_cpu(master_pid)
+    steal_before = machine_steal()
+    started = time.monotonic()
+    result = run_load(workdir, port, requests, args.requests, concurrency,
+                      min(concurrency, args.client_processes), args.deadline)
+    wall = time.monotonic() - started
+    steal_after = machine_steal()
+    after_pids, after = worker_cpu(master_pid)
+    completed = result['completed'] or 1
+    result['cpu_ms'] = (after[0] - before[0]) * 1000.0 / completed
+    result['cpu_ms_sched'] = (after[1] - before[1]) * 1000.0 / completed
+    result['steal_pct'] = None
+    if steal_before is not None and steal_after is not None and wall > 0:
+        result['steal_pct'] = ((steal_after - steal_before) * 100.0
+                               / (wall * (os.cpu_count() or 1)))
+    result['workers_restarted'] = before_pids != after_pids
+    result['rss_mib'] = [rss_mib(pid) for pid in after_pids]
+    result['status'] = 'ok'
+    return result
+
+
+# -- rounds ------------------------------------------------------------------
+
+# What the report keeps of every round (in "rounds" of a run or ceiling).
+ROUND_FIELDS = ('cpu_ms', 'cpu_ms_sched', 'rps', 'p50_ms', 'p90_ms',
+                'p99_ms', 'max_ms', 'mean_ms', 'elapsed_s', 'completed',
+                'errors', 'steal_pct', 'workers_restarted')
+CEILING, APP = 'ceiling', 'app'
+
+
+def schedule(rounds, names, concurrency_list):
+    """The order of the measurements: (round, scenario, concurrency, target).
+
+    Round 1 of every scenario, then round 2, ...; within a scenario and
+    concurrency the ceiling and the app follow each other, in the opposite
+    order every other round (ceiling first in odd rounds), so that neither
+    is always measured first after a change of scenario.
+    """
+    steps = []
+    for number in range(1, rounds + 1):
+        order = (CEILING, APP) if number % 2 else (APP, CEILING)
+        for name in names:
+            for concurrency in concurrency_list:
+                for target in order:
+                    steps.append((number, name, concurrency, target))
+    return steps
+
+
+def median(values):
+    """Median of numbers (the mean of the middle two for an even count)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2.0
+
+
+def _lowest(values):
+    known = [value for value in values if value is not None]
+    return min(known) if known else None
+
+
+def aggregate_rounds(results):
+    """One row of the report from the rounds of one measurement.
+
+    ``results`` are measure()'s results, in round order.  cpu_ms and
+    cpu_ms_sched are each the lowest over the rounds (with their medians
+    in cpu_ms_median, cpu_ms_sched_median); requests/s, latencies and the
+    other load figures are those of the round with the lowest cpu_ms_sched
+    (best_round, counted from 1); completed and errors add up every round;
+    rss_mib is the last round's; "rounds" keeps every round's figures.
+    """
+    if not results:
+        raise ValueError('no rounds')
+
+    def sched(index):
+        value = results[index].get('cpu_ms_sched')
+        return (value is None, value or 0.0, index)
+    best = min(range(len(results)), key=sched)
+    row = dict(results[best])
+    for field in ('cpu_ms', 'cpu_ms_sched'):
+        values = [result.get(field) for result in results]
+        row[field] = _lowest(values)
+        row[field + '_median'] = median(
+            [value for value in values if value is not None])
+    row['completed'] = sum(result.get('completed') or 0
+                           for result in results)
+    row['errors'] = sum(result.get('errors') or 0 for result in results)
+    row['error_samples'] = sorted(set(
+        sample for result in results
+        for sample in result.get('error_samples', [])))[:5]
+    row['workers_restarted'] = any(result.get('workers_restarted')
+                                   for result in results)
+    row['rss_mib'] = results[-1].get('rss_mib', [])
+    row['best_round'] = best + 1
+    row['rounds'] = [dict((field, result.get(field))
+                          for field in ROUND_FIELDS) for result in results]
+    return row
 
 
 # -- servers -----------------------------------------------------------------
@@ -628,26 +735,6 @@ def db_sync(conf_path, workdir):
 
 # -- the run -----------------------------------------------------------------
 
-def ceiling(args, workdir, report):
-    pool = fake_pool()
-    for workers in args.workers:
-        server = BareServer(workers, workdir)
-        try:
-            for name in SCENARIO_NAMES:
-                requests = build_requests(name, pool)
-                for request in requests:
-                    request['expect'] = [200]
-                for result in measure(args, workdir, server.process.pid,
-                                      server.port, requests, workers):
-                    result.update(workers=workers, scenario=name)
-                    report['ceiling'].append(result)
-                    log('ceiling w%d c%d %-18s %7.0f req/s %.2f ms CPU',
-                        workers, result['concurrency'], name,
-                        result['rps'], result['cpu_ms'])
-        finally:
-            server.stop()
-
-
 def run_database(args, kind, workdir, report, pg_url=None):
     database = Database(kind, workdir, pg_url)
     conf = _BenchConf(1, database.url)
@@ -695,37 +782,77 @@ def run_database(args, kind, workdir, report, pg_url=None):
             database.drop()
 
 
+def ceiling_requests():
+    """Every scenario's requests for the bare app (which answers 200)."""
+    pool = fake_pool()
+    scenarios = {}
+    for name in SCENARIO_NAMES:
+        requests = build_requests(name, pool)
+        for request in requests:
+            request['expect'] = [200]
+        scenarios[name] = requests
+    return scenarios
+
+
 def run_server(args, kind, tier, workers, database, pool, workdir, report):
+    """Every round of every scenario on deploysvc-api and the ceiling."""
     server = BenchServer(workers, database.url)
     server.setUp()
+    bare = None
     try:
+        bare = BareServer(workers, workdir)
         while len(base.children(server.process.pid)) < workers:
             time.sleep(0.05)
         pool.agents, pool.agent_problem = setup_agents(server.port, pool)
+        key = dict(db=kind, tier=tier, workers=workers)
+        servers = {CEILING: (bare.process.pid, bare.port),
+                   APP: (server.process.pid, server.port)}
+        requests = {CEILING: ceiling_requests(), APP: {}}
         for name in SCENARIO_NAMES:
-            key = dict(db=kind, tier=tier, workers=workers, scenario=name)
             if name in AGENT_SCENARIOS and not pool.agents:
-                for concurrency in concurrencies(args, workers):
-                    report['runs'].append(dict(
-                        key, concurrency=concurrency, status='unavailable',
-                        reason=pool.agent_problem, errors=0))
                 log('%s %d w%d %s: unavailable (%s)', kind, tier, workers,
                     name, pool.agent_problem)
                 continue
-            requests = build_requests(name, pool)
-            for result in measure(args, workdir, server.process.pid,
-                                  server.port, requests, workers):
-                result.update(key)
-                report['runs'].append(result)
-                log('%s %d w%d c%d %-18s %7.1f req/s p99 %7.2f ms '
-                    '%6.2f ms CPU %d errors', kind, tier, workers,
-                    result['concurrency'], name, result['rps'] or 0,
-                    result['p99_ms'] or 0, result['cpu_ms'],
-                    result['errors'])
-                if result['error_samples']:
-                    log('  e.g. %s', '; '.join(result['error_samples']))
+            requests[APP][name] = build_requests(name, pool)
+        rounds = {}
+        warm = set()
+        for number, name, concurrency, target in schedule(
+                args.rounds, SCENARIO_NAMES, concurrencies(args, workers)):
+            if name not in requests[target]:
+                continue
+            master_pid, port = servers[target]
+            if (number, name, target) not in warm:
+                warm.add((number, name, target))
+                warm_up(port, requests[target][name])
+            result = measure(args, workdir, master_pid, port,
+                             requests[target][name], concurrency)
+            rounds.setdefault((target, name, concurrency), []).append(result)
+            log('%s %d w%d c%d %-18s %-7s round %d/%d %7.1f req/s p99 %7.2f '
+                'ms %6.2f ms CPU %4.1f %% steal %d errors', kind, tier,
+                workers, concurrency, name, target, number, args.rounds,
+                result['rps'] or 0, result['p99_ms'] or 0,
+                result['cpu_ms_sched'], result['steal_pct'] or 0,
+                result['errors'])
+            if result['error_samples']:
+                log('  e.g. %s', '; '.join(result['error_samples']))
+        for name in SCENARIO_NAMES:
+            for concurrency in concurrencies(args, workers):
+                row = aggregate_rounds(rounds[CEILING, name, concurrency])
+                row.update(key, scenario=name)
+                report['ceiling'].append(row)
+                if name not in requests[APP]:
+                    report['runs'].append(dict(
+                        key, scenario=name, concurrency=concurrency,
+                        status='unavailable', reason=pool.agent_problem,
+                        errors=0))
+                    continue
+                row = aggregate_rounds(rounds[APP, name, concurrency])
+                row.update(key, scenario=name)
+                report['runs'].append(row)
         return '127.0.0.1:%d' % server.port
     finally:
+        if bare is not None:
+            bare.stop()
         if args.keep:
             shutil.copy(server.log_path, os.path.join(
                 workdir, 'deploysvc-api-%s-%d-w%d.log' % (kind, tier,
@@ -736,9 +863,15 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
 # -- verdicts and output ------------------------------------------------------
 
 def _ceiling_of(report, run):
+    """The ceiling measured with ``run``.
+
+    Reports before --rounds had one ceiling per worker count, without db
+    and tier: such a row matches every db and tier.
+    """
     for row in report['ceiling']:
         if (row['workers'], row['concurrency'], row['scenario']) == (
-                run['workers'], run['concurrency'], run['scenario']):
+                run['workers'], run['concurrency'], run['scenario']) and all(
+                row.get(k, run.get(k)) == run.get(k) for k in ('db', 'tier')):
             return row
     return None
 
@@ -770,7 +903,11 @@ def _find(report, **key):
 
 
 def targets(args, report):
-    """The issue's targets, checked on the most representative data."""
+    """The issue's targets, checked on the most representative data.
+
+    CPU is the best (lowest) figure of the rounds: the one least disturbed
+    by other load on the machine.
+    """
     dbs = [kind for kind in ('pg', 'sqlite') if kind in report['dbs']]
     if not dbs:
         return []
@@ -782,10 +919,12 @@ def targets(args, report):
         run = _find(report, db=kind, tier=small, workers=1,
                     concurrency=conc, scenario=name)
         if target is not None:
-            verdicts.append(_verdict(
+            verdict = _verdict(
                 'CPU ms/request of %s (%s, %d rows, 1 worker, c%d)' % (
                     name, kind, small, conc),
-                run and run.get('cpu_ms'), target, run))
+                run and run.get('cpu_ms'), target, run)
+            verdict['median'] = run and run.get('cpu_ms_median')
+            verdicts.append(verdict)
         if large != small:
             high = _find(report, db=kind, tier=large, workers=1,
                          concurrency=conc, scenario=name)
@@ -842,22 +981,32 @@ def print_report(report, out=sys.stdout):
         report['meta']['commit'], report['meta']['date']))
     for note in report['meta']['notes']:
         w('  * %s\n' % note)
-    w('\nCeiling: bare WSGI app, same gunicorn server and worker count\n')
-    w('%-3s %-4s %-19s %9s %9s %9s %9s %9s %5s\n' % (
-        'wk', 'conc', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu ms',
-        'sched ms', 'err'))
-    for row in report['ceiling']:
-        w('%-3d %-4d %-19s %9.0f %9s %9s %9s %9s %5d\n' % (
-            row['workers'], row['concurrency'], row['scenario'],
-            row['rps'] or 0, _fmt(row['p50_ms']), _fmt(row['p99_ms']),
-            _fmt(row['cpu_ms'], 3), _fmt(row['cpu_ms_sched'], 3),
-            row['errors']))
-    w('\nResults. cpu: utime+stime of the workers per request; sched: the '
-      'same from\n/proc/<pid>/task/*/schedstat (ns); in brackets: ratio '
-      'to the ceiling.\n')
-    w('%-6s %8s %-2s %-4s %-19s %15s %15s %15s %7s %16s %4s %s\n' % (
+    rounds = report['meta'].get('rounds', 1)
+    w('\nCPU per request is the best (lowest) of %d round%s, the figure '
+      'least disturbed by\nother load, and the median; req/s and '
+      'latencies are those of the round with the\nlowest sched CPU; err '
+      'counts every round.\n' % (rounds, '' if rounds == 1 else 's'))
+    w('\nCeiling: bare WSGI app, same gunicorn server and worker count, '
+      'measured in turn\nwith deploysvc-api\n')
+    w('%-6s %8s %-2s %-4s %-19s %8s %7s %7s %7s %7s %7s %7s %4s\n' % (
         'db', 'rows', 'wk', 'conc', 'scenario', 'req/s', 'p50 ms',
-        'p99 ms', 'cpu ms', 'sched ms', 'err', 'RSS MiB/worker'))
+        'p99 ms', 'cpu ms', 'med', 'sched', 'med', 'err'))
+    for row in report['ceiling']:
+        w('%-6s %8s %-2d %-4d %-19s %8.0f %7s %7s %7s %7s %7s %7s %4d\n'
+          % (row.get('db', '-'), row.get('tier', '-'), row['workers'],
+             row['concurrency'], row['scenario'], row['rps'] or 0,
+             _fmt(row['p50_ms']), _fmt(row['p99_ms']),
+             _fmt(row['cpu_ms'], 3), _fmt(row.get('cpu_ms_median'), 3),
+             _fmt(row['cpu_ms_sched'], 3),
+             _fmt(row.get('cpu_ms_sched_median'), 3), row['errors']))
+    w('\nResults. cpu: utime+stime of the workers per request; sched: the '
+      'same from\n/proc/<pid>/task/*/schedstat (ns); med: the median over '
+      'the rounds; in brackets:\nratio to the ceiling (cpu: best sched '
+      'of the app / best sched of the ceiling).\n')
+    w('%-6s %8s %-2s %-4s %-19s %15s %15s %15s %7s %7s %16s %7s %4s %s\n'
+      % ('db', 'rows', 'wk', 'conc', 'scenario', 'req/s', 'p50 ms',
+         'p99 ms', 'cpu ms', 'med', 'sched ms', 'med', 'err',
+         'RSS MiB/worker'))
     for run in report['runs']:
         if run.get('status') != 'ok':
             w('%-6s %8d %-2d %-4d %-19s %s: %s\n' % (
@@ -866,18 +1015,22 @@ def print_report(report, out=sys.stdout):
             continue
         ratio = run.get('ratio', {})
         w('%-6s %8d %-2d %-4d %-19s %8.0f %-6s %7s %-7s %7s %-7s %7s %7s '
-          '%-8s %4d %s%s\n' % (
+          '%7s %-8s %7s %4d %s%s\n' % (
               run['db'], run['tier'], run['workers'], run['concurrency'],
               run['scenario'], run['rps'] or 0,
               '(%s)' % _fmt(ratio.get('rps'), 2),
               _fmt(run['p50_ms']), '(%sx)' % _fmt(ratio.get('p50'), 1),
               _fmt(run['p99_ms']), '(%sx)' % _fmt(ratio.get('p99'), 1),
-              _fmt(run['cpu_ms']), _fmt(run['cpu_ms_sched']),
+              _fmt(run['cpu_ms']), _fmt(run.get('cpu_ms_median')),
+              _fmt(run['cpu_ms_sched']),
               '(%sx)' % _fmt(ratio.get('cpu'), 1),
+              _fmt(run.get('cpu_ms_sched_median')),
               run['errors'],
               ' '.join(_fmt(r, 0) for r in run['rss_mib']),
               ' (worker restarted!)' if run.get('workers_restarted')
               else ''))
+    if rounds > 1:
+        print_rounds(report, out)
     for plans in report['explain']:
         w('\nQuery plans: %s, %d rows (%s)\n' % (plans['db'], plans['tier'],
                                                  plans['dialect']))
@@ -913,23 +1066,63 @@ def print_report(report, out=sys.stdout):
                 w('   %8.1f us cum %6.1f calls  %s\n' % (
                     fn['cum_us'], fn['calls'], fn['function']))
     if report['targets']:
-        w('\nTargets\n')
+        w('\nTargets (CPU: best of %d round%s: the figure least disturbed '
+          'by other load)\n' % (rounds, '' if rounds == 1 else 's'))
         for verdict in report['targets']:
             value = verdict['value']
             if isinstance(value, float):
                 value = '%.2f' % value
+            if verdict.get('median') is not None and rounds > 1:
+                value = '%s (median %.2f)' % (value, verdict['median'])
             w('  %-11s %-72s %s (target %s)\n' % (
                 verdict['verdict'], verdict['check'], value,
                 verdict['target']))
 
 
-def compare(report, old_path, out=sys.stdout):
-    with open(old_path) as f:
-        old = json.load(f)
-    out.write('\nComparison with %s (commit %s): new / old\n' % (
-        old_path, old['meta'].get('commit')))
-    out.write('%-6s %8s %-2s %-4s %-19s %10s %10s %10s\n' % (
-        'db', 'rows', 'wk', 'conc', 'scenario', 'req/s', 'p99', 'cpu'))
+def print_rounds(report, out=sys.stdout):
+    """Every round's sched CPU of the app and of its ceiling, and steal."""
+    w = out.write
+    rounds = report['meta'].get('rounds', 1)
+    width = 8 * rounds - 1
+
+    def figures(row, field, digits=2):
+        best = row.get('best_round')
+        return ' '.join('%6s%s' % (_fmt(one.get(field), digits),
+                                   '*' if number == best else ' ')
+                        for number, one in enumerate(row['rounds'], 1))
+    w('\nRounds, in the order run: sched CPU ms/request of each (* the '
+      'best round: its req/s\nand latencies are reported); steal: % of '
+      'the machine\'s CPU time taken by the\nhypervisor for other guests '
+      'during the app\'s round.\n')
+    w('%-6s %8s %-2s %-4s %-19s %-*s %-*s %s\n' % (
+        'db', 'rows', 'wk', 'conc', 'scenario', width, 'app', width,
+        'ceiling', 'steal % (app)'))
+    for run in report['runs']:
+        if run.get('status') != 'ok' or 'rounds' not in run:
+            continue
+        ceil = _ceiling_of(report, run)
+        w('%-6s %8d %-2d %-4d %-19s %-*s %-*s %s\n' % (
+            run['db'], run['tier'], run['workers'], run['concurrency'],
+            run['scenario'], width, figures(run, 'cpu_ms_sched'), width,
+            figures(ceil, 'cpu_ms_sched') if ceil and 'rounds' in ceil
+            else '-', ' '.join(_fmt(one.get('steal_pct'), 1)
+                               for one in run['rounds'])))
+
+
+def _cpu_median(run):
+    """A run's median CPU; a report of one round has just its figure."""
+    value = run.get('cpu_ms_median')
+    return run.get('cpu_ms') if value is None else value
+
+
+def compare_rows(report, old):
+    """(run, old run, new/old ratios) of every run found in both reports.
+
+    cpu compares the best figures, cpu_median the medians (a report of
+    one round, as every report before --rounds, has one figure: it is its
+    best and its median), cpu_ceiling the ratios to the ceilings.
+    """
+    rows = []
     for run in report['runs']:
         if run.get('status') != 'ok':
             continue
@@ -942,11 +1135,35 @@ def compare(report, old_path, out=sys.stdout):
                 before = candidate
         if before is None:
             continue
-        out.write('%-6s %8d %-2d %-4d %-19s %10s %10s %10s\n' % (
+        rows.append((run, before, {
+            'rps': _div(run.get('rps'), before.get('rps')),
+            'p99': _div(run.get('p99_ms'), before.get('p99_ms')),
+            'cpu': _div(run.get('cpu_ms'), before.get('cpu_ms')),
+            'cpu_median': _div(_cpu_median(run), _cpu_median(before)),
+            'cpu_ceiling': _div((run.get('ratio') or {}).get('cpu'),
+                                (before.get('ratio') or {}).get('cpu')),
+        }))
+    return rows
+
+
+def compare(report, old_path, out=sys.stdout):
+    with open(old_path) as f:
+        old = json.load(f)
+    out.write('\nComparison with %s (commit %s): new / old; cpu: best of %d '
+              'round(s) / best of %d, med: median / median, x ceil: ratio '
+              'to the ceiling / ratio to the ceiling\n' % (
+                  old_path, old['meta'].get('commit'),
+                  report['meta'].get('rounds', 1),
+                  old['meta'].get('rounds', 1)))
+    out.write('%-6s %8s %-2s %-4s %-19s %10s %10s %10s %10s %10s\n' % (
+        'db', 'rows', 'wk', 'conc', 'scenario', 'req/s', 'p99', 'cpu',
+        'med', 'x ceil'))
+    for run, _, ratios in compare_rows(report, old):
+        out.write('%-6s %8d %-2d %-4d %-19s %10s %10s %10s %10s %10s\n' % (
             run['db'], run['tier'], run['workers'], run['concurrency'],
-            run['scenario'], _fmt(_div(run['rps'], before['rps'])),
-            _fmt(_div(run['p99_ms'], before['p99_ms'])),
-            _fmt(_div(run['cpu_ms'], before['cpu_ms']))))
+            run['scenario'], _fmt(ratios['rps']), _fmt(ratios['p99']),
+            _fmt(ratios['cpu']), _fmt(ratios['cpu_median']),
+            _fmt(ratios['cpu_ceiling'])))
 
 
 def _ints(text):
@@ -986,6 +1203,12 @@ def parse_args(argv):
     parser.add_argument('--requests', type=int, default=150,
                         help='requests per scenario and concurrency '
                              '(default 150)')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='measure every scenario (and its ceiling) '
+                             'this many times, interleaved: round 1 of '
+                             'every scenario, then round 2, ...; the '
+                             'report and the targets use the best CPU '
+                             'figure (default 3)')
     parser.add_argument('--all-pairs', action='store_true',
                         help='also run concurrency 1 with several workers '
                              '(by default several workers only get the '
@@ -1027,6 +1250,8 @@ def parse_args(argv):
     unknown = set(args.profile) - set(SCENARIO_NAMES)
     if unknown:
         parser.error('unknown scenarios: %s' % ', '.join(sorted(unknown)))
+    if args.rounds < 1:
+        parser.error('--rounds must be at least 1')
     args.db = [kind for kind in args.db.split(',') if kind]
     if set(args.db) - {'sqlite', 'pg'}:
         parser.error('--db takes sqlite and/or pg')
@@ -1043,6 +1268,7 @@ def main(argv=None):
             'python': sys.version.split()[0], 'cpus': os.cpu_count(),
             'tiers': args.tiers, 'workers': args.workers,
             'concurrency': args.concurrency, 'requests': args.requests,
+            'rounds': args.rounds,
             'client_processes': args.client_processes,
             'scenarios': dict((name, what) for name, what, _ in SCENARIOS),
             'notes': [SEEDING_NOTE, QUOTA_NOTE,
@@ -1050,7 +1276,14 @@ def main(argv=None):
                       'processes) on the same %d-CPU machine as the '
                       'server.' % (args.client_processes, os.cpu_count()),
                       'Server CPU: utime+stime of the gunicorn master\'s '
-                      'children (/proc/<pid>/stat), %d ticks/s.' % CLK_TCK],
+                      'children (/proc/<pid>/stat), %d ticks/s.' % CLK_TCK,
+                      'Rounds: %d per scenario, interleaved (round 1 of '
+                      'every scenario, then round 2, ...; the ceiling and '
+                      'the app in turn). CPU: best of %d rounds, the '
+                      'figure least disturbed by other load (targets use '
+                      'it), and the median; req/s and latencies: the '
+                      'round with the lowest sched CPU.' % (args.rounds,
+                                                            args.rounds)],
         },
         'dbs': [], 'seeding': [], 'ceiling': [], 'runs': [], 'explain': [],
         'profile': [], 'targets': [],
@@ -1061,7 +1294,6 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix='deploysvc-bench-')
     log('work directory %s', workdir)
     try:
-        ceiling(args, workdir, report)
         for kind in args.db:
             pg_url = None
             if kind == 'pg':

@@ -1,9 +1,12 @@
 """The benchmark (tools/bench/bench.py, ``tox -e bench``) still works.
 
 It runs the real benchmark with tiny counts (SQLite, one worker, 20 rows,
-20 requests per scenario, no thresholds) so that it cannot rot: every
+20 requests per scenario, one round, no thresholds) so that it cannot rot:
+every
 scenario must run with zero errors against the shipped ``deploysvc-api``,
-and the report must carry the ceiling, the query plans and a profile.
+and the report must carry the ceiling, the query plans and a profile.  The
+aggregation of several rounds is covered by
+deploysvc/tests/unit/test_bench_report.py.
 """
 
 import json
@@ -27,6 +30,7 @@ SCENARIOS = ('create_config', 'create_deployment', 'show', 'update',
 CONCURRENCY = (1, 4)
 REQUESTS = 20
 ROWS = 20
+ROUNDS = 1
 
 
 class BenchSmokeTest(testtools.TestCase):
@@ -46,6 +50,7 @@ class BenchSmokeTest(testtools.TestCase):
                 [sys.executable, BENCH, '--db', 'sqlite', '--workers', '1',
                  '--concurrency', ','.join(map(str, CONCURRENCY)),
                  '--tiers', str(ROWS), '--requests', str(REQUESTS),
+                 '--rounds', str(ROUNDS),
                  '--profile', 'show,update', '--profile-iterations', '5',
                  '--json', path],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -98,12 +103,30 @@ class BenchSmokeTest(testtools.TestCase):
                 self.assertFalse(run['workers_restarted'], where)
                 self.assertEqual(sorted(['rps', 'p50', 'p99', 'cpu']),
                                  sorted(run['ratio']), where)
+                self._check_one_round(run, where)
+
+    def _check_one_round(self, row, where):
+        self.assertEqual(ROUNDS, len(row['rounds']), where)
+        self.assertEqual(1, row['best_round'], where)
+        [only] = row['rounds']
+        # One round: its figures are the best, the median and the row's.
+        for field in ('cpu_ms', 'cpu_ms_sched'):
+            self.assertEqual(only[field], row[field], where)
+            self.assertEqual(only[field], row[field + '_median'], where)
+        for field in ('rps', 'p50_ms', 'p99_ms', 'completed', 'errors'):
+            self.assertEqual(only[field], row[field], where)
+        self.assertGreaterEqual(only['steal_pct'], 0, where)
 
     def _check_ceiling_covers_every_scenario(self):
+        self.assertEqual(ROUNDS, self.report['meta']['rounds'])
         seen = set()
         for row in self.report['ceiling']:
             self.assertEqual(0, row['errors'], row)
             self.assertEqual(REQUESTS, row['completed'], row)
+            # Measured in turn with the app, on its database and tier.
+            self.assertEqual(('sqlite', ROWS, 1),
+                             (row['db'], row['tier'], row['workers']))
+            self._check_one_round(row, row)
             seen.add((row['scenario'], row['concurrency']))
         self.assertEqual(set((scenario, concurrency)
                              for scenario in SCENARIOS
@@ -132,5 +155,6 @@ class BenchSmokeTest(testtools.TestCase):
         checks = [verdict['check'] for verdict in self.report['targets']]
         self.assertIn('CPU ms/request of show (sqlite, 20 rows, 1 worker, '
                       'c1)', checks)
-        self.assertIn('Targets', self.output)
+        self.assertIn('Targets (CPU: best of 1 round: the figure least '
+                      'disturbed by other load)', self.output)
         self.assertIn('JSON report:', self.output)
