@@ -350,6 +350,39 @@ def _check_config(executor, context, config_id):
         raise exception.ConfigNotFound(config_id=config_id)
 
 
+# A deployment's quota slot, taken only if its config is usable: one
+# statement where the quota UPDATE and the config check were two.
+_TAKE_DEPLOYMENT = sa.update(_USAGE).where(
+    _USAGE.c.project_id == sa.bindparam('p_project_id'),
+    _USAGE.c.resource == DEPLOYMENTS).values(in_use=_USAGE.c.in_use + 1)
+_ANY_CONFIG = sa.exists().where(_SC.c.id == sa.bindparam('p_config_id'))
+_OWN_CONFIG = _ANY_CONFIG.where(
+    _SC.c.project_id == sa.bindparam('p_project_id'))
+_TAKE_FOR_CONFIG = {
+    # (limit enforced, caller is an administrator)
+    (False, True): hot.Statement(_TAKE_DEPLOYMENT.where(_ANY_CONFIG)),
+    (False, False): hot.Statement(_TAKE_DEPLOYMENT.where(_OWN_CONFIG)),
+    (True, False): hot.Statement(_TAKE_DEPLOYMENT.where(
+        _USAGE.c.in_use < sa.bindparam('p_limit'), _OWN_CONFIG)),
+}
+
+
+def _reserve_for_config(executor, context, limit, config_id):
+    """Take a deployment quota slot if the config is usable, in one step.
+
+    False when nothing was taken: the quota is reached, the project has no
+    quota row yet, or the config is not usable; ``_reserve`` and
+    ``_check_config`` then tell which, in that order.
+    """
+    enforce = limit >= 0 and not context.is_admin
+    params = {'p_project_id': context.project_id, 'p_config_id': config_id}
+    if enforce:
+        params['p_limit'] = limit
+    return executor.execute(
+        _TAKE_FOR_CONFIG[enforce, bool(context.is_admin)],
+        params).rowcount == 1
+
+
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 def deployment_create(context, values, limit=-1):
     row = dict(_SD_DEFAULTS, **values)
@@ -357,8 +390,10 @@ def deployment_create(context, values, limit=-1):
                created_at=_now())
 
     def work(w):
-        _reserve(w, context, DEPLOYMENTS, limit)
-        _check_config(w, context, row['config_id'])
+        if not _reserve_for_config(w, context, limit, row['config_id']):
+            # Which one failed, in the order of the checks: quota first.
+            _reserve(w, context, DEPLOYMENTS, limit)
+            _check_config(w, context, row['config_id'])
         try:
             w.execute(_SD_INSERT, row)
         except db_exc.DBReferenceError:

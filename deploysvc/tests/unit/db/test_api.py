@@ -503,6 +503,37 @@ class TestQuota(DbTestCase):
                           limit=2)
         self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
 
+    def test_quota_is_checked_before_the_config(self):
+        """A full quota and an unusable config: the quota error, as before."""
+        self.create()
+        self.create()
+        for config_id in ('missing', utils.create_test_config(
+                self.other_context).id):
+            self.assertRaises(
+                exception.RequestLimitExceeded, db_api.deployment_create,
+                self.context, utils.get_test_deployment(config_id=config_id),
+                limit=2)
+        self.assertEqual(2, self.usage(db_api.DEPLOYMENTS))
+
+    def test_other_projects_config_takes_no_slot(self):
+        other = utils.create_test_config(self.other_context)
+        self.create()
+        self.assertRaises(exception.ConfigNotFound, db_api.deployment_create,
+                          self.context,
+                          utils.get_test_deployment(config_id=other.id),
+                          limit=5)
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
+
+    def test_first_create_of_a_project_counts(self):
+        """No quota row yet: the one-statement path falls back, once."""
+        self.assertIsNone(self.usage(db_api.DEPLOYMENTS))
+        self.create()
+        self.assertEqual(1, self.usage(db_api.DEPLOYMENTS))
+        admin = self.make_context(roles=('admin', 'member', 'reader'))
+        db_api.deployment_create(
+            admin, utils.get_test_deployment(config_id=self.sc.id), limit=1)
+        self.assertEqual(2, self.usage(db_api.DEPLOYMENTS))
+
 
 class TestConcurrency(base.TestCase):
     """Threads on one database: D13 and D14, with no sleeps."""
