@@ -1,5 +1,6 @@
 """Request body and query validation with clear messages naming the field."""
 
+import codecs
 import collections
 import json
 import math
@@ -41,6 +42,11 @@ def pecan_json(request):
     those bodies Pecan still gets what Python's decoder makes of them.
     """
     charset = request.charset
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        # A charset nobody knows: read UTF-8, as parse_body (and Heat) do.
+        charset = 'UTF-8'
     # parse_body reads every body as UTF-8: only then is there one reading.
     shared = charset == 'UTF-8'
     decoded = _decoded(request) if shared else None

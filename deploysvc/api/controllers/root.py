@@ -4,6 +4,7 @@ import re
 
 import pecan
 import pecan.routing
+import webob.exc
 
 from deploysvc.api.controllers import util
 from deploysvc.api.controllers import v1
@@ -69,4 +70,8 @@ class RootController(object):
                 return found
         elif version == 'versions' or _OTHER_VERSION.match(version):
             return self.index, ()
+        if any(v1.private(segment) for segment in args):
+            # Pecan's walk would take the attribute (_lookup, __class__...)
+            # for a handler.
+            raise webob.exc.HTTPNotFound()
         return pecan.routing.lookup_controller(_WALK, args, request)

@@ -21,7 +21,8 @@ class TenantController(object):
 _TENANT = TenantController()
 
 # The URLs below /v1/{tenant_id}/ and the controller serving each; '*' is an
-# id: any segment that names nothing on the controller before it (so
+# id: any segment that names nothing on the controller before it, or starts
+# with "_" (so
 # .../metadata/{server_id} wins over .../{deployment_id}/events, as in the
 # object walk).  Any other path, trailing slashes and errors included, is
 # left to Pecan's walk of the same controllers (Controller._lookup below).
@@ -55,6 +56,20 @@ def _compile(routes):
 _TABLE = _compile(ROUTES)
 
 
+def private(segment):
+    """No URL word starts with "_": such a segment is always an id.
+
+    (It may name a Python attribute of the controller, such as Pecan's
+    ``_lookup`` hook or ``__class__``, which Pecan's walk would take for
+    the handler, and fail with a 500.)
+    """
+    return segment.startswith('_')
+
+
+def _is_id(parent, segment):
+    return private(segment) or getattr(parent, segment, None) is None
+
+
 def _match(segments):
     """The controller for a known shape of ``segments``, else None."""
     entry = _TABLE.get(segments)
@@ -62,7 +77,7 @@ def _match(segments):
         return entry[2]
     for at, segment in enumerate(segments):
         entry = _TABLE.get(segments[:at] + ('*',) + segments[at + 1:])
-        if entry is not None and getattr(entry[1], segment, None) is None:
+        if entry is not None and _is_id(entry[1], segment):
             return entry[2](segment)
     return None
 

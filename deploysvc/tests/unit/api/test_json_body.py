@@ -204,3 +204,13 @@ class TestUndecodable(api_base.ApiTestCase):
                          **{'Content-Type': 'application/json'}),
             expect_errors=True)
         self.assertError(response, 400, 'HTTPBadRequest', self.GENERIC)
+
+    def test_unknown_charset_is_read_as_utf8(self):
+        """As Heat does: the body is UTF-8 whatever the charset says."""
+        response = self.app.post(
+            self.url('/software_configs'),
+            '{"name": "ü", "group": "script", "config": "x"}'.encode(),
+            headers=dict(self.headers(), **{
+                'Content-Type': 'application/json; charset=bogus'}))
+        self.assertEqual(200, response.status_int)
+        self.assertEqual('ü', response.json['software_config']['name'])

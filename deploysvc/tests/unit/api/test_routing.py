@@ -38,6 +38,18 @@ SHAPES = {
         software_deployments.ServerMetadataController, 'events'),
     'software_configs/software_deployments': (
         software_configs.ConfigController, 'software_deployments'),
+    # ...and so is a word starting with "_", even one naming an attribute
+    # (the walk would take _lookup or __class__ for the handler: a 500).
+    'software_configs/__class__': (software_configs.ConfigController,
+                                   '__class__'),
+    'software_configs/_lookup': (software_configs.ConfigController,
+                                 '_lookup'),
+    'software_deployments/_lookup/events': (
+        software_deployments.EventsController, '_lookup'),
+    'software_deployments/metadata/_lookup': (
+        software_deployments.ServerMetadataController, '_lookup'),
+    'server_agents/_lookup': (server_agents.ServerAgentController,
+                              '_lookup'),
     # ...but one that names something on its controller is not (below).
 }
 
@@ -46,12 +58,11 @@ WALKED = [
     '', 'nothing', 'software_configs/', 'software_configs//x',
     'software_configs/c-1/', 'software_configs/c-1/x',
     'software_configs/index', 'software_configs/list',
-    'software_configs/_lookup', 'software_configs/__class__',
     'software_deployments/metadata', 'software_deployments/metadata/',
     'software_deployments/metadata/index', 'software_deployments/index',
     'software_deployments/d-1/x', 'software_deployments/d-1/events/',
-    'software_deployments/_lookup/events', 'software_deployments/metadata/s/x',
-    'server_agents', 'server_agents/', 'server_agents/_lookup',
+    'software_deployments/metadata/s/x',
+    'server_agents', 'server_agents/',
     'server_agents/s-1/x', 'validate/', 'validate/x', 'validate/index',
 ]
 
@@ -166,7 +177,8 @@ class TestRootRoute(api_base.ApiTestCase):
             paths += [prefix + p.replace('c-1', self.ids['config'])
                       .replace('d-1', self.ids['deployment'])
                       .replace('s-1', self.ids['server'])
-                      for p in sorted(SHAPES) + WALKED]
+                      for p in sorted(SHAPES) + WALKED
+                      if not any(v1.private(w) for w in p.split('/'))]
         identities = (self.headers(), self.headers(roles='admin'),
                       self.headers(roles=''))
         # No method that could change anything.
@@ -177,3 +189,31 @@ class TestRootRoute(api_base.ApiTestCase):
                     with mock.patch.object(v1, 'route', return_value=None):
                         walked = self._answer(path, method, headers)
                     self.assertEqual(walked, fast, (method, path, headers))
+
+
+@ddt.ddt
+class TestPecanHooksInUrls(api_base.ApiTestCase):
+    """A URL naming _lookup, _default or _route is a 4xx, never a 500."""
+
+    @ddt.data(*[p + s for p in (
+        'software_configs/_lookup', 'software_deployments/_lookup',
+        'software_deployments/_lookup/events', 'software_deployments/_route',
+        'software_deployments/metadata/_lookup', 'server_agents/_lookup',
+        'software_configs/_default', '_lookup', 'validate/_lookup',
+        'software_deployments/_lookup/x', 'software_configs/__class__',
+        '__class__', 'software_deployments/__init__/events',
+        'validate/__dict__') for s in ('', '/')])
+    def test_hook_names(self, path):
+        for method in ('GET', 'PUT', 'DELETE', 'POST', 'PATCH', 'OPTIONS'):
+            response = self.app.request(
+                self.url('/' + path), method=method, headers=self.headers(),
+                expect_errors=True)
+            self.assertLess(response.status_int, 500, (method, path))
+            if response.status_int >= 400:
+                self.assertError(response, response.status_int,
+                                 response.json['error']['type'])
+
+    def test_hook_name_is_an_id(self):
+        self.assertError(self.get('/software_configs/_lookup', status=404),
+                         404, 'NotFound',
+                         'Software config with id _lookup not found')
