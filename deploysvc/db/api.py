@@ -254,19 +254,35 @@ def config_create(context, values, limit=-1):
     return types.SimpleNamespace(**row)
 
 
-_CONFIG_ANY = sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id'))
-_CONFIG_OWN = hot.Statement(_CONFIG_ANY.where(
-    _SC.c.project_id == sa.bindparam('p_project_id')))
-_CONFIG_ANY = hot.Statement(_CONFIG_ANY)
+class _Scoped(object):
+    """A hot statement for administrators and its form for everyone else.
+
+    ``visible`` is the condition (on ``p_project_id``) that limits the rows
+    to the caller's project; administrators see every project's rows.
+    """
+
+    def __init__(self, statement, visible):
+        # (The restricted form is derived before the statement is compiled:
+        # its memoized columns would otherwise be copied into it.)
+        self.own = hot.Statement(statement.where(visible))
+        self.any = hot.Statement(statement)
+
+    def bind(self, context, **params):
+        """The statement for ``context`` and its parameters."""
+        if context.is_admin:
+            return self.any, params
+        params['p_project_id'] = context.project_id
+        return self.own, params
+
+
+_OWN_PROJECT = _SC.c.project_id == sa.bindparam('p_project_id')
+_CONFIG = _Scoped(sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id')),
+                  _OWN_PROJECT)
 
 
 def config_get(context, config_id):
     """A visible config, as a plain row."""
-    if context.is_admin:
-        query, params = _CONFIG_ANY, {'p_id': config_id}
-    else:
-        query, params = _CONFIG_OWN, {'p_id': config_id,
-                                      'p_project_id': context.project_id}
+    query, params = _CONFIG.bind(context, p_id=config_id)
     row = hot.read(lambda r: r.execute(query, params).first())
     if row is None:
         raise exception.ConfigNotFound(config_id=config_id)
@@ -333,19 +349,13 @@ _SORT_KEYS = {
 SORT_KEYS = sorted(_SORT_KEYS)
 
 
-_CONFIG_ID_ANY = sa.select(_SC.c.id).where(_SC.c.id == sa.bindparam('p_id'))
-_CONFIG_ID_OWN = hot.Statement(_CONFIG_ID_ANY.where(
-    _SC.c.project_id == sa.bindparam('p_project_id')))
-_CONFIG_ID_ANY = hot.Statement(_CONFIG_ID_ANY)
+_CONFIG_ID = _Scoped(
+    sa.select(_SC.c.id).where(_SC.c.id == sa.bindparam('p_id')), _OWN_PROJECT)
 
 
 def _check_config(executor, context, config_id):
     """ConfigNotFound unless the caller may use the config."""
-    if context.is_admin:
-        query, params = _CONFIG_ID_ANY, {'p_id': config_id}
-    else:
-        query, params = _CONFIG_ID_OWN, {'p_id': config_id,
-                                         'p_project_id': context.project_id}
+    query, params = _CONFIG_ID.bind(context, p_id=config_id)
     if executor.execute(query, params).first() is None:
         raise exception.ConfigNotFound(config_id=config_id)
 
@@ -356,8 +366,7 @@ _TAKE_DEPLOYMENT = sa.update(_USAGE).where(
     _USAGE.c.project_id == sa.bindparam('p_project_id'),
     _USAGE.c.resource == DEPLOYMENTS).values(in_use=_USAGE.c.in_use + 1)
 _ANY_CONFIG = sa.exists().where(_SC.c.id == sa.bindparam('p_config_id'))
-_OWN_CONFIG = _ANY_CONFIG.where(
-    _SC.c.project_id == sa.bindparam('p_project_id'))
+_OWN_CONFIG = _ANY_CONFIG.where(_OWN_PROJECT)
 _TAKE_FOR_CONFIG = {
     # (limit enforced, caller is an administrator)
     (False, True): hot.Statement(_TAKE_DEPLOYMENT.where(_ANY_CONFIG)),
@@ -408,25 +417,16 @@ def deployment_create(context, values, limit=-1):
 
 
 # Built once: the show of a deployment is a hot path.
-_SHOW = sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id'))
 _VISIBLE = sa.or_(
     _SD.c.project_id == sa.bindparam('p_project_id'),
     _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
-_SHOW_ANY = hot.Statement(_SHOW)
-_SHOW_VISIBLE = hot.Statement(_SHOW.where(_VISIBLE))
-
-
-def _show(context, deployment_id):
-    """The statement and parameters reading one visible deployment."""
-    if context.is_admin:
-        return _SHOW_ANY, {'p_id': deployment_id}
-    return _SHOW_VISIBLE, {'p_id': deployment_id,
-                           'p_project_id': context.project_id}
+_SHOW = _Scoped(sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id')),
+                _VISIBLE)
 
 
 def deployment_get(context, deployment_id):
     """A visible deployment, as a plain row (no ORM object is needed)."""
-    query, params = _show(context, deployment_id)
+    query, params = _SHOW.bind(context, p_id=deployment_id)
     row = hot.read(lambda r: r.execute(query, params).first())
     if row is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
@@ -458,7 +458,7 @@ def _list(reader, context, filters, limit, marker, sort_key, sort_dir):
         query = query.where(getattr(sd, key) == value)
     marker_row = None
     if marker:
-        query_marker, params = _show(context, marker)
+        query_marker, params = _SHOW.bind(context, p_id=marker)
         marker_row = reader.execute(query_marker, params).first()
         if marker_row is None:
             raise exception.BadRequest(
@@ -526,13 +526,10 @@ def _keyset_page(query, model, key, descending, marker=None,
 # deployment_update), returning the row where the database can.
 _LOCK = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
     updated_at=_SD.c.updated_at)
-# (The RETURNING forms are derived before the plain ones are compiled:
-# a statement's memoized columns would otherwise be copied into them.)
-_LOCK_ANY_RETURNING = hot.Statement(_LOCK.returning(*_SD.c))
-_LOCK_VISIBLE_RETURNING = hot.Statement(
-    _LOCK.where(_VISIBLE).returning(*_SD.c))
-_LOCK_ANY = hot.Statement(_LOCK)
-_LOCK_VISIBLE = hot.Statement(_LOCK.where(_VISIBLE))
+# (The RETURNING form is derived before the plain one is compiled: a
+# statement's memoized columns would otherwise be copied into it.)
+_LOCK_RETURNING = _Scoped(_LOCK.returning(*_SD.c), _VISIBLE)
+_LOCK = _Scoped(_LOCK, _VISIBLE)
 # What an update writes: every updatable column, from the merged row.
 _WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
             'status', 'status_reason', 'updated_at', 'served_revision')
@@ -544,18 +541,13 @@ _WRITE = hot.Statement(sa.update(_SD).where(
 
 def _lock(executor, context, deployment_id):
     """Lock a visible deployment's row and read it, or None."""
-    params = {'p_id': deployment_id}
-    if not context.is_admin:
-        params['p_project_id'] = context.project_id
     if executor.dialect.update_returning:
-        query = (_LOCK_ANY_RETURNING if context.is_admin
-                 else _LOCK_VISIBLE_RETURNING)
-        return executor.execute(query, params).first()
-    locked = executor.execute(
-        _LOCK_ANY if context.is_admin else _LOCK_VISIBLE, params)
-    if locked.rowcount != 1:
+        return executor.execute(*_LOCK_RETURNING.bind(
+            context, p_id=deployment_id)).first()
+    if executor.execute(*_LOCK.bind(context, p_id=deployment_id)
+                        ).rowcount != 1:
         return None
-    return executor.execute(_SHOW_ANY, {'p_id': deployment_id}).first()
+    return executor.execute(_SHOW.any, {'p_id': deployment_id}).first()
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
@@ -659,8 +651,7 @@ def served_deployments(project_id, server_id):
 _ORDER = sa.select(_SD.c.config_id, _SC.c.name, _SD.c.created_at, _SD.c.id
                    ).join_from(_SD, _SC, _SD.c.config_id == _SC.c.id).where(
     _SD.c.server_id == sa.bindparam('p_server'))
-_ORDER_ANY = hot.Statement(_ORDER)
-_ORDER_VISIBLE = hot.Statement(_ORDER.where(_VISIBLE))
+_ORDER = _Scoped(_ORDER, _VISIBLE)
 
 
 def server_config_ids(context, server_id):
@@ -669,11 +660,7 @@ def server_config_ids(context, server_id):
     Only the columns of the order are read: configs never change, so
     callers can keep what they make of each config by its id.
     """
-    if context.is_admin:
-        query, params = _ORDER_ANY, {'p_server': server_id}
-    else:
-        query, params = _ORDER_VISIBLE, {'p_server': server_id,
-                                         'p_project_id': context.project_id}
+    query, params = _ORDER.bind(context, p_server=server_id)
     rows = hot.read(lambda r: r.execute(query, params).all())
     rows.sort(key=lambda row: (row.name or '', row.created_at, row.id))
     return [row.config_id for row in rows]

@@ -274,7 +274,7 @@ class TestStatements(base.TestCase):
                       created_at=datetime.datetime(2026, 1, 2, 3, 4, 5, 6),
                       updated_at=None)
         hot.write(lambda w: w.execute(db_api._SD_INSERT, values))
-        row = hot.read(lambda r: r.execute(db_api._SHOW_ANY,
+        row = hot.read(lambda r: r.execute(db_api._SHOW.any,
                                            {'p_id': 'd' * 36}).first())
         self.assertEqual(dict((k, values[k]) for k in row._fields),
                          row._asdict())
@@ -320,7 +320,7 @@ class TestStatements(base.TestCase):
                                ('after_cursor_execute', after)):
             sa.event.listen(engine, name, listener)
             self.addCleanup(sa.event.remove, engine, name, listener)
-        hot.read(lambda r: r.execute(db_api._SHOW_ANY, {'p_id': 'x'}))
+        hot.read(lambda r: r.execute(db_api._SHOW.any, {'p_id': 'x'}))
         self.assertEqual([('before', 'SELECT'), ('after', 'SELECT')],
                          [s[:2] for s in seen])
         params = seen[0][2]
