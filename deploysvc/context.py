@@ -1,7 +1,6 @@
-"""Request context: identity, admin flag and the DB transaction scope."""
+"""Request context: identity and admin flag."""
 
 from oslo_context import context
-from oslo_db.sqlalchemy import enginefacade
 
 from deploysvc import policy
 
@@ -16,7 +15,6 @@ def _roles(value):
     return [role.strip() for role in value.split(',')] if value else []
 
 
-@enginefacade.transaction_context_provider
 class RequestContext(context.RequestContext):
     """Identity of a request; ``is_admin`` comes from ``context_is_admin``."""
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 import uuid
 
-from deploysvc.api import views
+from deploysvc import views
 
 _ID_NAMESPACE = uuid.UUID('3f1d8c52-6a0e-4f55-9a51-2c1e0b7d9e44')
 
@@ -47,9 +47,9 @@ def _input(name, value):
             'type': 'String', 'value': value}
 
 
-def served_config(deployment, signal_url):
+def served_config(deployment, config, signal_url):
     """The deployment as the agent sees it: a derived config."""
-    item = views.config(deployment.config)
+    item = views.config(config)
     values = deployment.input_values or {}
     inputs = []
     for declared in item['inputs'] or ():
@@ -81,11 +81,15 @@ def served_config(deployment, signal_url):
     return item
 
 
-def document(deployments, metadata_url, signal_url_for):
-    """The JSON bytes of a server's metadata."""
+def document(pairs, metadata_url, signal_url_for):
+    """The JSON bytes of a server's metadata.
+
+    ``pairs`` are the server's ``(deployment, config)`` in metadata order;
+    ``signal_url_for(deployment_id)`` is a deployment's signal URL.
+    """
     body = {
-        'deployments': [served_config(d, signal_url_for(d))
-                        for d in deployments],
+        'deployments': [served_config(d, c, signal_url_for(d.id))
+                        for d, c in pairs],
         'os-collect-config': {
             'collectors': ['request', 'local'],
             'request': {'metadata_url': metadata_url},

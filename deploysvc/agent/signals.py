@@ -1,4 +1,9 @@
-"""Heat's rules for a signal from an in-instance agent (contract §5.4)."""
+"""Heat's rules for a signal from an in-instance agent, and taking one."""
+
+from deploysvc.agent import tokens
+from deploysvc import context as ctx
+from deploysvc.db import deployments
+from deploysvc.db import query
 
 COMPLETE = 'COMPLETE'
 FAILED = 'FAILED'
@@ -51,3 +56,35 @@ def apply(deployment_id, outputs, output_values, details):
     if failed:
         return Result(FAILED, ', '.join(reasons), values, event)
     return Result(COMPLETE, 'Outputs received', values, event)
+
+
+def take(deployment_id, mac, details):
+    """Apply a signal sent to a deployment's signal URL.
+
+    Returns ``(row, result)``: the deployment after the signal, and the
+    ``Result`` applied, or None when the deployment was not IN_PROGRESS
+    (the signal is then only recorded in its history).  A wrong mac is
+    DeploymentNotFound, as is an unknown deployment.
+    """
+    context = ctx.get_admin_context()
+    context.user_id = 'agent'
+    applied = []
+
+    def authorize(secret):
+        return tokens.verify(secret, tokens.SIGNAL, deployment_id, mac)
+
+    def decide(row, outputs):
+        if row.status != IN_PROGRESS:
+            return {}, ('Ignored: the deployment is %s, not IN_PROGRESS.'
+                        % (row.status or 'without a status'))
+        result = apply(row.id, outputs, row.output_values, details)
+        applied.append(result)
+        reason = result.status_reason[:query.MAX_REASON]
+        return {'status': result.status, 'status_reason': reason,
+                'output_values': result.output_values}, reason
+
+    row, was_applied = deployments.signal(context, deployment_id,
+                                          authorize, decide, details)
+    # decide() runs again when the transaction is retried: the last run is
+    # the one that was committed.
+    return row, applied[-1] if was_applied else None

@@ -25,34 +25,17 @@ from webob import datetime_utils
 from webob import etag as etag_module
 
 from deploysvc.agent import metadata
+from deploysvc.agent import signals
 from deploysvc.agent import tokens
+from deploysvc.agent import urls
 from deploysvc.api import faults
 from deploysvc.api import validation
 from deploysvc.common import cache
-from deploysvc import context as ctx
-from deploysvc.db import agent_api
-from deploysvc.db import api as db_api
+from deploysvc.db import agents
+from deploysvc.db import deployments
+from deploysvc.db import engine
 from deploysvc import exception
 from deploysvc import policy
-
-
-def base_url(request):
-    """Where agents reach us: ``[api] public_endpoint``, else the request's."""
-    return (cfg.CONF.api.public_endpoint or _host_url(request.environ)
-            ).rstrip('/')
-
-
-def metadata_url(base, agent_server):
-    return '%s/agent/v1/metadata/%s/%s' % (
-        base, agent_server.credential_id,
-        tokens.mac(agent_server.secret, tokens.METADATA,
-                   agent_server.credential_id))
-
-
-def signal_url(base, agent_server, deployment_id):
-    return '%s/agent/v1/signal/%s/%s' % (
-        base, deployment_id,
-        tokens.mac(agent_server.secret, tokens.SIGNAL, deployment_id))
 
 
 def _not_found(error_type='NotFound'):
@@ -69,32 +52,17 @@ def _not_found(error_type='NotFound'):
 _DOCUMENTS = cache.BytesCache(16 * 1024 * 1024)
 
 
-def _host_url(environ):
-    """scheme://host[:port] of the request, default ports left out."""
-    scheme = environ['wsgi.url_scheme']
-    host = environ.get('HTTP_HOST')
-    if host is not None:
-        port = None
-        if ':' in host and host[-1] != ']':
-            host, port = host.rsplit(':', 1)
-    else:
-        host, port = environ['SERVER_NAME'], environ.get('SERVER_PORT')
-    if (scheme, port) in (('http', '80'), ('https', '443')):
-        port = None
-    return '%s://%s%s' % (scheme, host, ':' + port if port else '')
-
-
 def serve_metadata(environ, start_response, credential_id, mac):
     """GET/HEAD of a metadata URL, at the WSGI level (the hottest path).
 
     A 304 costs one primary-key read and no document; an unchanged
     document comes from the worker's cache.
     """
-    server = agent_api.credential_get(credential_id)
+    server = agents.by_credential(credential_id)
     if server is None or not tokens.verify(server.secret, tokens.METADATA,
                                            credential_id, mac):
         return _not_found()(environ, start_response)
-    base = (cfg.CONF.api.public_endpoint or _host_url(environ)).rstrip('/')
+    base = urls.base_url(environ)
     etag = metadata.etag(server.credential_id, server.revision, base)
     headers = [('ETag', etag), ('Cache-Control', 'no-cache')]
     # changed_at is naive UTC: timestamp() would read it as local time.
@@ -122,10 +90,11 @@ def serve_metadata(environ, start_response, credential_id, mac):
         return []
     body = _DOCUMENTS.get(etag)
     if body is None:
-        rows = agent_api.served_deployments(server)
+        pairs = deployments.served(server.project_id, server.server_id)
         body = _DOCUMENTS.put(etag, metadata.document(
-            rows, metadata_url(base, server),
-            lambda row: signal_url(base, server, row.id)))
+            pairs, urls.metadata_url(base, server),
+            lambda deployment_id: urls.signal_url(base, server,
+                                                  deployment_id)))
     headers.append(('Content-Type', 'application/json'))
     headers.append(('Content-Length', str(len(body))))
     start_response('200 OK', headers)
@@ -135,9 +104,7 @@ def serve_metadata(environ, start_response, credential_id, mac):
 def take_signal(environ, start_response, deployment_id, mac):
     request = webob.Request(environ)
     details = validation.parse_body(request) if request.body.strip() else {}
-    context = ctx.get_admin_context()
-    context.user_id = 'agent'
-    row, result = agent_api.signal(context, deployment_id, mac, details)
+    row, result = signals.take(deployment_id, mac, details)
     body = {'status': row.status, 'applied': result is not None}
     if result is not None:
         body['event'] = result.event
@@ -158,7 +125,7 @@ class AgentApp(object):
 
     def __init__(self):
         policy.init(cfg.CONF)
-        db_api.configure(cfg.CONF)
+        engine.configure(cfg.CONF)
 
     def __call__(self, environ, start_response):
         # PATH_INFO below the /agent mount: /v1/<kind>/<id>/<mac>

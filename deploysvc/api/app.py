@@ -22,7 +22,7 @@ from deploysvc.api import hooks
 from deploysvc.api import validation
 from deploysvc import conf
 from deploysvc.conf import opts
-from deploysvc.db import api as db_api
+from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
 from deploysvc import policy
 from deploysvc import version
@@ -81,7 +81,7 @@ def setup_app():
     """The bare Pecan application (no middleware)."""
     _memoize_pecan_argspec()
     policy.init(CONF)
-    db_api.configure(CONF)
+    db_engine.configure(CONF)
     return pecan.make_app(root.RootController(),
                           hooks=[hooks.ContextHook(), hooks.ErrorHook()],
                           guess_content_type_from_ext=False,
@@ -129,7 +129,7 @@ def prepare_service(argv=None, default_config_files=None):
 def init_application(argv=None):
     """Entry of WSGI servers: configure, optionally migrate, build."""
     prepare_service(argv if argv is not None else [])
-    db_api.configure(CONF)
+    db_engine.configure(CONF)
     if CONF.api.sync_db_on_startup:
         sync_db()
     return load_app()

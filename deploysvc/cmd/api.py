@@ -13,7 +13,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from deploysvc.api import app
-from deploysvc.db import api as db_api
+from deploysvc.db import engine as db_engine
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -41,7 +41,7 @@ class Server(gunicorn_base.BaseApplication):
 
 def _post_fork(server, worker):
     # Connections opened by the parent (schema sync) must not be shared.
-    db_api.dispose_engine()
+    db_engine.dispose()
 
 
 def main(argv=None):
@@ -53,7 +53,7 @@ def main(argv=None):
                     'database %s and creating its schema.',
                     CONF.database.connection)
         CONF.set_override('sync_db_on_startup', True, group='api')
-    db_api.configure(CONF)
+    db_engine.configure(CONF)
     if CONF.api.sync_db_on_startup:
         app.sync_db()
     application = app.load_app()

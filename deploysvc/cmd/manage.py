@@ -5,7 +5,7 @@ import sys
 from oslo_config import cfg
 
 from deploysvc.api import app
-from deploysvc.db import api as db_api
+from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
 
 CONF = cfg.CONF
@@ -53,7 +53,7 @@ command_opt = cfg.SubCommandOpt('command', title='Commands',
 def main(argv=None):
     CONF.register_cli_opt(command_opt)
     app.prepare_service(sys.argv[1:] if argv is None else argv)
-    db_api.configure(CONF)
+    db_engine.configure(CONF)
     return CONF.command.func() or 0
 
 

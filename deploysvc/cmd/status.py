@@ -23,7 +23,7 @@ import sqlalchemy.exc
 
 from deploysvc import conf
 from deploysvc.conf import opts
-from deploysvc.db import api as db_api
+from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
 from deploysvc import policies
 
@@ -66,7 +66,7 @@ class Checks(upgradecheck.UpgradeCommands):
     def _check_schema(self):
         """The database is reachable and its schema is at the latest."""
         try:
-            db_api.configure(CONF)
+            db_engine.configure(CONF)
             current = migration.version()
         except (db_exc.DBError, sqlalchemy.exc.SQLAlchemyError) as e:
             return Result(Code.FAILURE,

@@ -7,7 +7,7 @@ from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 
-from deploysvc.db import api as db_api
+from deploysvc.db import engine
 
 _SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), 'alembic')
 
@@ -20,8 +20,8 @@ def _config(connection):
 
 
 def _run(func, *args):
-    engine = db_api.get_engine()
-    with engine.begin() as connection:
+    bind = engine.get_engine()
+    with bind.begin() as connection:
         return func(_config(connection), *args)
 
 
@@ -36,8 +36,8 @@ def stamp(revision='head'):
 
 def version():
     """The schema revision of the database, or None when it is empty."""
-    engine = db_api.get_engine()
-    with engine.connect() as connection:
+    bind = engine.get_engine()
+    with bind.connect() as connection:
         return alembic_migration.MigrationContext.configure(
             connection).get_current_revision()
 

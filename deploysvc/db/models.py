@@ -1,4 +1,12 @@
-"""SQLAlchemy models; the alembic migrations must produce exactly these."""
+"""The tables, and the row type of each.
+
+The alembic migrations must produce exactly these tables.  The database
+functions return rows as the named tuples at the end of this module, one
+per table, with the table's columns as fields: the only kind of row the
+views and the agent code see.
+"""
+
+import collections
 
 from oslo_db.sqlalchemy import models
 from oslo_db.sqlalchemy import types as db_types
@@ -80,13 +88,6 @@ class SoftwareDeployment(Base):
     served_revision = sa.Column(sa.Integer, nullable=False, default=0,
                                 server_default='0')
 
-    config = orm.relationship(SoftwareConfig, lazy='raise')
-
-    @property
-    def sort_key(self):
-        """Order of a server's deployments in its metadata."""
-        return (self.config.name or '', self.created_at, self.id)
-
 
 class QuotaUsage(Base):
     """Per-project count of owned objects, kept in the same transaction.
@@ -153,3 +154,13 @@ class DeploymentEvent(Base):
     reason = sa.Column(
         sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
     details = sa.Column(_json(), nullable=True)
+
+
+def _row_type(name, model):
+    return collections.namedtuple(name, [c.name for c in model.__table__.c])
+
+
+Config = _row_type('Config', SoftwareConfig)
+Deployment = _row_type('Deployment', SoftwareDeployment)
+Agent = _row_type('Agent', AgentServer)
+Event = _row_type('Event', DeploymentEvent)

@@ -9,7 +9,7 @@ import sqlalchemy
 
 from deploysvc import conf
 from deploysvc.conf import opts
-from deploysvc.db import api as db_api
+from deploysvc.db import engine as db_engine
 from deploysvc.db import models
 from deploysvc import policy
 
@@ -67,7 +67,7 @@ class Database(fixtures.Fixture):
         self.threads = threads
 
     def _setUp(self):
-        db_api.configure(conf.CONF)
+        db_engine.configure(conf.CONF)
         url = os.environ.get('DEPLOYSVC_TEST_DB_URL')
         if url:
             self.engine = _server_engine(url)
@@ -81,7 +81,8 @@ class Database(fixtures.Fixture):
                                                 sqlite_fk=True)
             models.Base.metadata.create_all(self.engine)
             self.addCleanup(self.engine.dispose)
-        self.addCleanup(db_api.context_manager.patch_engine(self.engine))
+        self.addCleanup(db_engine.context_manager.patch_engine(self.engine))
+        self.addCleanup(db_engine.close_parked)
 
     def _empty(self):
         with self.engine.begin() as connection:

@@ -2,7 +2,8 @@
 
 import threading
 
-from deploysvc.db import api as db_api
+from deploysvc.db import configs
+from deploysvc.db import deployments
 
 
 def get_test_config(**kw):
@@ -20,7 +21,7 @@ def get_test_config(**kw):
 
 
 def create_test_config(context, **kw):
-    return db_api.config_create(context, get_test_config(**kw))
+    return configs.create(context, get_test_config(**kw))
 
 
 def get_test_deployment(**kw):
@@ -39,7 +40,7 @@ def get_test_deployment(**kw):
 def create_test_deployment(context, config_id=None, **kw):
     if config_id is None:
         config_id = create_test_config(context).id
-    return db_api.deployment_create(
+    return deployments.create(
         context, get_test_deployment(config_id=config_id, **kw))
 
 

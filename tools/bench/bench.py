@@ -53,7 +53,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from deploysvc.db import api as db_api
+from deploysvc.db import quotas
 from deploysvc.db import models
 from deploysvc.tests.functional import base
 
@@ -283,7 +283,7 @@ class Seeder(object):
             connection.execute(models.SoftwareDeployment.__table__.insert(),
                                deployments)
             for project, added in sorted(per_project.items()):
-                for resource in (db_api.CONFIGS, db_api.DEPLOYMENTS):
+                for resource in (quotas.CONFIGS, quotas.DEPLOYMENTS):
                     self._count(connection, project, resource, added)
         return len(deployments)
 

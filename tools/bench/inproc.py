@@ -42,7 +42,7 @@ from sqlalchemy import event
 import webob
 
 from deploysvc.api import app
-from deploysvc.db import api as db_api
+from deploysvc.db import engine as db_engine
 
 _STATEMENT = re.compile(r'^\s*(SELECT|UPDATE|DELETE|INSERT|WITH)\b', re.I)
 _PG_SEQ = re.compile(r'Seq Scan on (\w+)')
@@ -54,7 +54,7 @@ FILTER_SCAN_ROWS = 1000
 
 def _load(config_file):
     app.prepare_service(['--config-file', config_file])
-    db_api.configure(app.CONF)
+    db_engine.configure(app.CONF)
     return app.load_app()
 
 
@@ -108,7 +108,7 @@ def _rows(cursor, table, tables, cache):
 
 
 def explain(wsgi, spec):
-    engine = db_api.get_engine()
+    engine = db_engine.get_engine()
     captured = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):

@@ -13,7 +13,7 @@ from oslo_upgradecheck import upgradecheck
 import sqlalchemy as sa
 
 from deploysvc.cmd import status
-from deploysvc.db import api as db_api
+from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
 from deploysvc.tests import base
 
@@ -30,7 +30,7 @@ class _Checks(base.TestCase):
     def use_engine(self, engine):
         """Let the schema tools use ``engine`` (not the test schema)."""
         self.addCleanup(engine.dispose)
-        self.useFixture(fixtures.MockPatchObject(db_api, 'get_engine',
+        self.useFixture(fixtures.MockPatchObject(db_engine, 'get_engine',
                                                  return_value=engine))
 
     def empty_database(self):
@@ -70,7 +70,7 @@ class TestSchemaCheck(_Checks):
     def test_revision_of_a_newer_release(self):
         self.empty_database()
         migration.upgrade('head')
-        with db_api.get_engine().begin() as connection:
+        with db_engine.get_engine().begin() as connection:
             connection.execute(sa.text(
                 "UPDATE alembic_version SET version_num = 'fe00fe00fe00'"))
         result = self.checks._check_schema()

@@ -6,7 +6,7 @@ import types
 import fixtures
 from oslo_serialization import jsonutils
 
-from deploysvc.api import views
+from deploysvc import views
 from deploysvc.common import cache
 from deploysvc.tests import base
 from deploysvc.tests import utils

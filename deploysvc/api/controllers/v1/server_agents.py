@@ -7,18 +7,18 @@ it stop working), ``GET`` shows it, ``DELETE`` revokes it.
 
 import pecan
 
-from deploysvc.api import agent_app
+from deploysvc.agent import tokens
+from deploysvc.agent import urls
 from deploysvc.api.controllers import util
-from deploysvc.api import views
-from deploysvc.db import agent_api
+from deploysvc.db import agents
 from deploysvc import exception
 from deploysvc.policies import server_agents as policies
+from deploysvc import views
 
 
 def _view(row):
     return {'server_agent': views.server_agent(
-        row, agent_app.metadata_url(agent_app.base_url(pecan.request),
-                                    row))}
+        row, urls.metadata_url(urls.base_url(pecan.request.environ), row))}
 
 
 class ServerAgentController(object):
@@ -34,8 +34,7 @@ class ServerAgentController(object):
     def show(self):
         context = pecan.request.context
         context.can(policies.SHOW)
-        return util.respond(_view(agent_api.server_get(context,
-                                                       self.server_id)))
+        return util.respond(_view(agents.get(context, self.server_id)))
 
     @index.when(method='POST')
     def rotate(self):
@@ -44,14 +43,14 @@ class ServerAgentController(object):
         if len(self.server_id) > 36:
             raise exception.Invalid(
                 reason='"server_id" should be no more than 36 characters')
-        return util.respond(_view(agent_api.server_rotate(context,
-                                                          self.server_id)))
+        return util.respond(_view(agents.rotate(
+            context, self.server_id, tokens.new_secret())))
 
     @index.when(method='DELETE')
     def delete(self):
         context = pecan.request.context
         context.can(policies.DELETE)
-        agent_api.server_delete(context, self.server_id)
+        agents.delete(context, self.server_id)
         return util.no_content()
 
 

@@ -6,9 +6,9 @@ import pecan
 from deploysvc.api.controllers import util
 from deploysvc.api import schemas
 from deploysvc.api import validation
-from deploysvc.api import views
+from deploysvc import views
 from deploysvc.common import config_io
-from deploysvc.db import api as db_api
+from deploysvc.db import configs
 from deploysvc.policies import software_configs as policies
 
 
@@ -42,7 +42,7 @@ class ConfigController(object):
     def show(self):
         context = pecan.request.context
         context.can(policies.SHOW)
-        row = db_api.config_get(context, self.config_id)
+        row = configs.get(context, self.config_id)
         return util.respond(
             {'software_config': views.config(row, context.is_admin)})
 
@@ -50,7 +50,7 @@ class ConfigController(object):
     def delete(self):
         context = pecan.request.context
         context.can(policies.DELETE)
-        db_api.config_delete(context, self.config_id)
+        configs.delete(context, self.config_id)
         return util.no_content()
 
 
@@ -69,9 +69,9 @@ class ConfigsController(object):
         all_projects = util.bool_param(params, 'global_tenant')
         if all_projects:
             context.can(policies.GLOBAL_INDEX)
-        rows = db_api.config_list(context, util.page_limit(params),
-                                  marker=params.get('marker') or None,
-                                  all_projects=all_projects)
+        rows = configs.page(context, util.page_limit(params),
+                            marker=params.get('marker') or None,
+                            all_projects=all_projects)
         admin = context.is_admin or all_projects
         return util.respond({'software_configs': [
             views.config_summary(row, admin) for row in rows]})
@@ -81,7 +81,7 @@ class ConfigsController(object):
         context = pecan.request.context
         context.can(policies.CREATE)
         values = config_values(validation.parse_body(pecan.request))
-        row = db_api.config_create(
+        row = configs.create(
             context, values, limit=cfg.CONF.max_software_configs_per_tenant)
         pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
         return util.respond(

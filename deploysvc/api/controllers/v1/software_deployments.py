@@ -6,9 +6,9 @@ import pecan
 from deploysvc.api.controllers import util
 from deploysvc.api import schemas
 from deploysvc.api import validation
-from deploysvc.api import views
-from deploysvc.db import agent_api
-from deploysvc.db import api as db_api
+from deploysvc import views
+from deploysvc.db import configs
+from deploysvc.db import deployments
 from deploysvc import exception
 from deploysvc.policies import software_deployments as policies
 
@@ -50,9 +50,9 @@ class ServerMetadataController(object):
     def show(self):
         context = pecan.request.context
         context.can(policies.METADATA)
-        config_ids = db_api.server_config_ids(context, self.server_id)
+        config_ids = deployments.server_config_ids(context, self.server_id)
         return util.respond_json(views.server_metadata_json(
-            config_ids, db_api.configs_by_id))
+            config_ids, configs.by_ids))
 
 
 class DeploymentController(object):
@@ -69,7 +69,7 @@ class DeploymentController(object):
     def show(self):
         context = pecan.request.context
         context.can(policies.SHOW)
-        row = db_api.deployment_get(context, self.deployment_id)
+        row = deployments.get(context, self.deployment_id)
         return util.respond({'software_deployment': views.deployment(
             row, context.is_admin)})
 
@@ -82,7 +82,7 @@ class DeploymentController(object):
         # PUT is a partial update in Heat: null and falsy values are
         # dropped, so a field can never be cleared through it.
         values = dict((key, body[key]) for key in _UPDATABLE if body.get(key))
-        row = db_api.deployment_update(context, self.deployment_id, values)
+        row = deployments.update(context, self.deployment_id, values)
         return util.respond({'software_deployment': views.deployment(
             row, context.is_admin)})
 
@@ -90,7 +90,7 @@ class DeploymentController(object):
     def delete(self):
         context = pecan.request.context
         context.can(policies.DELETE)
-        db_api.deployment_delete(context, self.deployment_id)
+        deployments.delete(context, self.deployment_id)
         return util.no_content()
 
 
@@ -110,8 +110,8 @@ class EventsController(object):
         context.can(policies.SHOW)
         params = pecan.request.GET
         marker = util.int_param(params, 'marker')
-        rows = agent_api.events_list(context, self.deployment_id,
-                                     util.page_limit(params), marker)
+        rows = deployments.history(context, self.deployment_id,
+                                   util.page_limit(params), marker)
         return util.respond({'events': [views.event(row) for row in rows]})
 
 
@@ -122,10 +122,10 @@ def _list_params(params):
             message='Invalid status filter %s: use one of %s.' % (
                 filters['status'], ', '.join(schemas.STATUSES)))
     sort_key = params.get('sort_key') or 'created_at'
-    if sort_key not in db_api.SORT_KEYS:
+    if sort_key not in deployments.SORT_KEYS:
         raise exception.BadRequest(
             message='Invalid sort_key %s: use one of %s.' % (
-                sort_key, ', '.join(db_api.SORT_KEYS)))
+                sort_key, ', '.join(deployments.SORT_KEYS)))
     sort_dir = (params.get('sort_dir') or 'asc').lower()
     if sort_dir not in ('asc', 'desc'):
         raise exception.BadRequest(
@@ -148,8 +148,7 @@ class DeploymentsController(object):
     def list(self):
         context = pecan.request.context
         context.can(policies.INDEX)
-        rows = db_api.deployment_list(context,
-                                      **_list_params(pecan.request.GET))
+        rows = deployments.page(context, **_list_params(pecan.request.GET))
         return util.respond({'software_deployments': [
             views.deployment(row, context.is_admin) for row in rows]})
 
@@ -168,7 +167,7 @@ class DeploymentsController(object):
             'status_reason': body.get('status_reason'),
             'stack_user_project_id': body.get('stack_user_project_id'),
         }
-        row = db_api.deployment_create(
+        row = deployments.create(
             context, values,
             limit=cfg.CONF.max_software_deployments_per_tenant)
         pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)

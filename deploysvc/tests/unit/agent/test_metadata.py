@@ -2,11 +2,11 @@
 
 import datetime
 import json
-import types
 
 import testtools
 
 from deploysvc.agent import metadata
+from deploysvc.db import models
 
 CREATED = datetime.datetime(2026, 1, 2, 3, 4, 5)
 
@@ -21,21 +21,23 @@ def _config(**kw):
                             'error_output': False}],
                   options={})
     values.update(kw)
-    return types.SimpleNamespace(**values)
+    return models.Config(**values)
 
 
 def _deployment(**kw):
-    values = dict(id='dep-1', server_id='srv', config_id='cfg-1',
+    values = dict.fromkeys(models.Deployment._fields)
+    values.update(id='dep-1', server_id='srv', config_id='cfg-1',
                   input_values={'foo': 'FOO', 'extra': 3}, action='CREATE',
-                  served_revision=0, config=_config())
+                  served_revision=0)
     values.update(kw)
-    return types.SimpleNamespace(**values)
+    return models.Deployment(**values)
 
 
 class TestServedConfig(testtools.TestCase):
 
     def test_inputs_merged_and_deploy_inputs_added(self):
-        item = metadata.served_config(_deployment(), 'http://sig')
+        item = metadata.served_config(_deployment(), _config(),
+                                      'http://sig')
         self.assertEqual(['id', 'name', 'group', 'creation_time', 'config',
                           'inputs', 'outputs', 'options'], list(item))
         by_name = dict((i['name'], i) for i in item['inputs'])
@@ -52,15 +54,15 @@ class TestServedConfig(testtools.TestCase):
         self.assertEqual('2026-01-02T03:04:05Z', item['creation_time'])
 
     def test_stored_config_not_modified(self):
-        deployment = _deployment()
-        metadata.served_config(deployment, 'http://sig')
-        self.assertNotIn('value', deployment.config.inputs[0])
+        config = _config()
+        metadata.served_config(_deployment(), config, 'http://sig')
+        self.assertNotIn('value', config.inputs[0])
 
     def test_derived_config_keeps_its_deploy_inputs(self):
         config = _config(inputs=[{'name': 'deploy_signal_id',
                                   'type': 'String', 'value': 'theirs'}])
-        item = metadata.served_config(_deployment(config=config,
-                                                  input_values={}), 'ours')
+        item = metadata.served_config(_deployment(input_values={}), config,
+                                      'ours')
         signal_ids = [i for i in item['inputs']
                       if i['name'] == 'deploy_signal_id']
         self.assertEqual([{'name': 'deploy_signal_id', 'type': 'String',
@@ -85,11 +87,12 @@ class TestServedConfig(testtools.TestCase):
 class TestDocument(testtools.TestCase):
 
     def test_shape_and_stability(self):
-        rows = [_deployment(), _deployment(id='dep-2')]
-        body = metadata.document(rows, 'http://md',
-                                 lambda row: 'http://sig/' + row.id)
+        pairs = [(_deployment(), _config()),
+                 (_deployment(id='dep-2'), _config())]
+        body = metadata.document(pairs, 'http://md',
+                                 lambda ident: 'http://sig/' + ident)
         self.assertEqual(body, metadata.document(
-            rows, 'http://md', lambda row: 'http://sig/' + row.id))
+            pairs, 'http://md', lambda ident: 'http://sig/' + ident))
         doc = json.loads(body)
         self.assertEqual({'collectors': ['request', 'local'],
                           'request': {'metadata_url': 'http://md'}},

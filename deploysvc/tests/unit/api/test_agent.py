@@ -16,14 +16,17 @@ import urllib.parse
 
 import ddt
 import fixtures
+import sqlalchemy as sa
 import webob
 import webtest
 
 from deploysvc.agent import tokens
+from deploysvc.agent import urls
 from deploysvc.api import agent_app
 from deploysvc.common import cache as cache_module
-from deploysvc.db import agent_api
-from deploysvc.db import api as db_api
+from deploysvc.db import agents
+from deploysvc.db import deployments
+from deploysvc.db import engine as db_engine
 from deploysvc.db import models
 from deploysvc.tests import base as test_base
 from deploysvc.tests.unit.api import base
@@ -179,7 +182,7 @@ class AgentTestCase(base.ApiTestCase):
                          sorted(response.headers['Allow'].split(', ')))
 
     def credential(self, server_id=SERVER):
-        return agent_api.server_get(self.context, server_id)
+        return agents.get(self.context, server_id)
 
 
 class TestServerAgents(AgentTestCase):
@@ -1327,8 +1330,9 @@ class TestEvents(AgentTestCase):
         self.delete('/software_deployments/' + deployment['id'], status=204)
         self.assertError(self.events(deployment['id'], status=404), 404,
                          'NotFound')
-        with db_api.context_manager.reader.using(self.context) as session:
-            self.assertEqual(0, session.query(models.DeploymentEvent).count())
+        with db_engine.get_engine().connect() as connection:
+            self.assertEqual(0, connection.scalar(sa.select(sa.func.count())
+                             .select_from(models.DeploymentEvent)))
 
     def test_method_not_allowed(self):
         deployment = self.create_deployment()
@@ -1445,7 +1449,7 @@ class TestDocumentCache(AgentTestCase):
         url = self.rotate()
         first = self.poll(url)
         served = self.useFixture(fixtures.MockPatchObject(
-            agent_api, 'served_deployments',
+            deployments, 'served',
             side_effect=AssertionError('document should be cached')))
         for method in ('GET', 'HEAD'):
             again = self.poll(url, method=method)
@@ -1499,6 +1503,6 @@ class TestHostUrl(test_base.TestCase):
     @ddt.unpack
     def test_host_url(self, environ, expected):
         environ = dict({'wsgi.url_scheme': 'http'}, **environ)
-        self.assertEqual(expected, agent_app._host_url(environ))
+        self.assertEqual(expected, urls.host_url(environ))
         # The same as webob's reading of the request.
         self.assertEqual(webob.Request(environ).host_url, expected)

@@ -11,7 +11,7 @@ from oslo_utils import fixture as utils_fixture
 import webob
 
 from deploysvc.api.middleware import auth
-from deploysvc.db import api as db_api
+from deploysvc.db import configs
 from deploysvc.tests import base as test_base
 from deploysvc.tests.unit.api import base
 from deploysvc.tests import utils
@@ -468,7 +468,7 @@ class TestInternalErrors(base.ApiTestCase):
                                 headers=self.headers(), expect_errors=True)
 
     def test_error_hook(self):
-        with mock.patch.object(db_api, 'config_list',
+        with mock.patch.object(configs, 'page',
                                side_effect=RuntimeError('secret detail')):
             response = self._get_configs()
         self.assertEqual(500, response.status_int)
@@ -480,7 +480,7 @@ class TestInternalErrors(base.ApiTestCase):
 
     def test_error_hook_debug_traceback(self):
         self.config(debug=True)
-        with mock.patch.object(db_api, 'config_list',
+        with mock.patch.object(configs, 'page',
                                side_effect=RuntimeError('secret detail')):
             response = self._get_configs()
         self.assertEqual(500, response.status_int)

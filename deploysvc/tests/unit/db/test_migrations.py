@@ -13,7 +13,8 @@ from oslotest import base as oslotest_base
 import sqlalchemy as sa
 
 from deploysvc import conf
-from deploysvc.db import api as db_api
+from deploysvc.db import configs
+from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
 from deploysvc.db import models
 from deploysvc import exception
@@ -26,10 +27,11 @@ class MigratedDatabase(fixtures.Fixture):
     """An empty in-memory SQLite engine, patched into the DB API."""
 
     def _setUp(self):
-        db_api.configure(conf.CONF)
+        db_engine.configure(conf.CONF)
         self.engine = engines.create_engine('sqlite://', sqlite_fk=True)
         self.addCleanup(self.engine.dispose)
-        self.addCleanup(db_api.context_manager.patch_engine(self.engine))
+        self.addCleanup(db_engine.context_manager.patch_engine(self.engine))
+        self.addCleanup(db_engine.close_parked)
 
 
 class MigrationTestCase(oslotest_base.BaseTestCase):
@@ -81,7 +83,7 @@ class TestMigration(MigrationTestCase):
         migration.upgrade()
         self.assertEqual(migration.head(), migration.version())
         # The data survived the second run.
-        self.assertEqual(config.id, db_api.config_get(context, config.id).id)
+        self.assertEqual(config.id, configs.get(context, config.id).id)
 
     def test_stamp(self):
         migration.stamp()
@@ -93,8 +95,8 @@ class TestMigration(MigrationTestCase):
         config = utils.create_test_config(context)
         utils.create_test_deployment(context, config_id=config.id)
         sc = models.SoftwareConfig
-        with db_api.context_manager.writer.using(context) as session:
-            self.assertRaises(db_exc.DBReferenceError, session.execute,
-                              sa.delete(sc).where(sc.id == config.id))
+        self.assertRaises(
+            db_exc.DBReferenceError, db_engine.write,
+            lambda w: w.execute(sa.delete(sc).where(sc.id == config.id)))
         self.assertRaises(exception.InvalidRestrictedAction,
-                          db_api.config_delete, context, config.id)
+                          configs.delete, context, config.id)

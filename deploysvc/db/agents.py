@@ -1,0 +1,101 @@
+"""Servers' agent credentials: the secrets behind their capability URLs.
+
+One row per (project, server).  Its ``revision`` and ``changed_at`` move in
+the same transaction as every change of what the server is served, so a
+poll can be answered 304 from this row alone.
+"""
+
+from oslo_db import exception as db_exc
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from deploysvc.db import engine
+from deploysvc.db import models
+from deploysvc.db import query
+from deploysvc import exception
+
+_AGENT = models.AgentServer.__table__
+_SERVER = sa.and_(_AGENT.c.project_id == sa.bindparam('p_project_id'),
+                  _AGENT.c.server_id == sa.bindparam('p_server_id'))
+_GET = sa.select(*_AGENT.c).where(_SERVER)
+_SECRET = sa.select(_AGENT.c.secret).where(_SERVER)
+_BY_CREDENTIAL = sa.select(*_AGENT.c).where(
+    _AGENT.c.credential_id == sa.bindparam('p_credential_id'))
+_BUMP = sa.update(_AGENT).where(_SERVER).values(
+    revision=_AGENT.c.revision + 1,
+    changed_at=sa.bindparam('p_changed_at', type_=_AGENT.c.changed_at.type))
+_ROTATE = sa.update(_AGENT).where(_SERVER).values(
+    revision=_AGENT.c.revision + 1)
+_INSERT = _AGENT.insert()
+_DELETE = sa.delete(_AGENT).where(_SERVER)
+
+
+def _params(context, server_id):
+    return {'p_project_id': context.project_id, 'p_server_id': server_id}
+
+
+@engine.reader
+def get(w, context, server_id):
+    """The server's credential in the caller's project, else AgentNotFound."""
+    row = w.execute(_GET, _params(context, server_id)).first()
+    if row is None:
+        raise exception.AgentNotFound(server_id=server_id)
+    return models.Agent._make(row)
+
+
+@engine.writer
+def rotate(w, context, server_id, secret):
+    """Create the server's credential, or replace it (old URLs die)."""
+    now = query.now()
+    values = {'credential_id': uuidutils.generate_uuid(), 'secret': secret,
+              'created_at': now, 'changed_at': now}
+    params = _params(context, server_id)
+    if not w.execute(_ROTATE.values(**values), params).rowcount:
+        # No savepoint (see deploysvc.db.quotas.take): a concurrent insert
+        # retries the whole transaction, which then takes the UPDATE path.
+        try:
+            w.execute(_INSERT, dict(values, project_id=context.project_id,
+                                    server_id=server_id, revision=1))
+        except db_exc.DBDuplicateEntry as e:
+            raise db_exc.RetryRequest(e)
+    return models.Agent._make(w.execute(_GET, params).first())
+
+
+@engine.writer
+def delete(w, context, server_id):
+    if not w.execute(_DELETE, _params(context, server_id)).rowcount:
+        raise exception.AgentNotFound(server_id=server_id)
+
+
+@engine.reader
+def by_credential(w, credential_id):
+    """The credential with this id, whichever project owns it, or None.
+
+    Every agent poll starts here, and most end here with a 304.
+    """
+    row = w.execute(_BY_CREDENTIAL,
+                    {'p_credential_id': credential_id}).first()
+    return None if row is None else models.Agent._make(row)
+
+
+def secret_of(w, project_id, server_id):
+    """The secret of a server's credential (in ``w``), or None."""
+    return w.execute(_SECRET, {'p_project_id': project_id,
+                               'p_server_id': server_id}).scalar()
+
+
+def bump(w, project_id, server_id):
+    """Mark a server's agent metadata as changed (caller's transaction).
+
+    ``project_id`` and ``server_id`` are values, or scalar subqueries
+    (a delete names the deployment's).  A server without a credential has
+    no row, and nothing happens.
+    """
+    if isinstance(project_id, str) and isinstance(server_id, str):
+        w.execute(_BUMP, {'p_project_id': project_id,
+                          'p_server_id': server_id,
+                          'p_changed_at': query.now()})
+        return
+    w.execute(sa.update(_AGENT).where(
+        _AGENT.c.project_id == project_id, _AGENT.c.server_id == server_id)
+        .values(revision=_AGENT.c.revision + 1, changed_at=query.now()))

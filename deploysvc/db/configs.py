@@ -1,0 +1,100 @@
+"""Software configs: immutable once created (Heat has no update)."""
+
+from oslo_db import exception as db_exc
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from deploysvc.db import engine
+from deploysvc.db import models
+from deploysvc.db import query
+from deploysvc.db import quotas
+from deploysvc import exception
+
+_SC = models.SoftwareConfig.__table__
+_SD = models.SoftwareDeployment.__table__
+_OWN_PROJECT = _SC.c.project_id == sa.bindparam('p_project_id')
+_BY_ID = query.Scoped(
+    sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id')), _OWN_PROJECT)
+_ID = query.Scoped(
+    sa.select(_SC.c.id).where(_SC.c.id == sa.bindparam('p_id')),
+    _OWN_PROJECT)
+_ANY_BY_ID = sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id'))
+_IN_USE = sa.select(_SD.c.id).where(
+    _SD.c.config_id == sa.bindparam('p_id')).limit(1)
+_BY_IDS = sa.select(*_SC.c).where(
+    _SC.c.id.in_(sa.bindparam('p_ids', expanding=True)))
+_INSERT = _SC.insert()
+_DELETE = sa.delete(_SC).where(_SC.c.id == sa.bindparam('p_id'))
+
+
+def create(context, values, limit=-1):
+    """A new config of the context's project; ``limit`` is the quota."""
+    row = dict.fromkeys(models.Config._fields)
+    row.update(values, id=uuidutils.generate_uuid(),
+               project_id=context.project_id, created_at=query.now())
+    row = models.Config(**row)
+
+    def work(w):
+        quotas.take(w, context, quotas.CONFIGS, limit)
+        w.execute(_INSERT, row._asdict())
+    engine.write(work)
+    return row
+
+
+@engine.reader
+def get(w, context, config_id):
+    """A config the caller may see, else ConfigNotFound."""
+    row = w.execute(*_BY_ID.bind(context, p_id=config_id)).first()
+    if row is None:
+        raise exception.ConfigNotFound(config_id=config_id)
+    return models.Config._make(row)
+
+
+def check_usable(w, context, config_id):
+    """ConfigNotFound unless the caller may use the config (in ``w``)."""
+    if w.execute(*_ID.bind(context, p_id=config_id)).first() is None:
+        raise exception.ConfigNotFound(config_id=config_id)
+
+
+@engine.reader
+def page(w, context, limit, marker=None, all_projects=False):
+    """Newest first (Heat's order); an unknown marker is ignored."""
+    statement = sa.select(*_SC.c)
+    if not (all_projects or context.is_admin):
+        statement = statement.where(_SC.c.project_id == context.project_id)
+    marker_row = None
+    if marker:
+        marker_row = w.execute(_ANY_BY_ID, {'p_id': marker}).first()
+    statement = query.keyset_page(statement, _SC, 'created_at', True,
+                                  marker_row, query.row_values(w))
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [models.Config._make(row) for row in w.execute(statement)]
+
+
+def load(w, config_ids):
+    """The configs with these ids (any project: callers checked access)."""
+    return [models.Config._make(row) for row in w.execute(
+        _BY_IDS, {'p_ids': sorted(set(config_ids))})]
+
+
+by_ids = engine.reader(load)
+
+
+@engine.writer
+def delete(w, context, config_id):
+    """Delete an unused config; InvalidRestrictedAction while deployed."""
+    # Write first (see deploysvc.db.deployments): give the owner's quota
+    # slot back; the rollback restores it when nothing can be deleted.
+    statement, params = _ID.bind(context, p_id=config_id)
+    owner = statement.with_only_columns(_SC.c.project_id).scalar_subquery()
+    quotas.give_back(w, owner.params(**params), quotas.CONFIGS)
+    if w.execute(statement, params).first() is None:
+        raise exception.ConfigNotFound(config_id=config_id)
+    if w.execute(_IN_USE, {'p_id': config_id}).first() is not None:
+        raise exception.InvalidRestrictedAction(config_id=config_id)
+    try:
+        w.execute(_DELETE, {'p_id': config_id})
+    except db_exc.DBReferenceError:
+        # A deployment referencing it was committed meanwhile.
+        raise exception.InvalidRestrictedAction(config_id=config_id)

@@ -1,0 +1,288 @@
+"""Software deployments: one config applied to one server.
+
+The first statement of every write transaction here is a write (an UPDATE
+or DELETE).  On SQLite a transaction that has read first holds a SHARED
+lock and fails at once with "database is locked" when it later needs to
+write while another transaction writes; one that writes first simply waits
+for the lock.  On the other databases the same order takes the row locks
+early, so concurrent writers serialize instead of deadlocking.
+"""
+
+from oslo_db import exception as db_exc
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from deploysvc.db import agents
+from deploysvc.db import configs
+from deploysvc.db import engine
+from deploysvc.db import events
+from deploysvc.db import models
+from deploysvc.db import query
+from deploysvc.db import quotas
+from deploysvc import exception
+
+_SC = models.SoftwareConfig.__table__
+_SD = models.SoftwareDeployment.__table__
+
+# API sort keys (Heat's names and the column names) -> columns.
+_SORT_KEYS = {
+    'created_at': 'created_at', 'creation_time': 'created_at',
+    'updated_at': 'updated_at', 'updated_time': 'updated_at',
+    'id': 'id', 'status': 'status', 'action': 'action',
+    'server_id': 'server_id', 'config_id': 'config_id',
+}
+SORT_KEYS = sorted(_SORT_KEYS)
+
+_VISIBLE = sa.or_(
+    _SD.c.project_id == sa.bindparam('p_project_id'),
+    _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
+_BY_ID = query.Scoped(
+    sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id')), _VISIBLE)
+_INSERT = _SD.insert()
+_NEW = dict(dict.fromkeys(models.Deployment._fields), input_values={},
+            served_revision=0)
+_STACK_USER_PROJECT = sa.select(_SD.c.id).where(
+    _SD.c.stack_user_project_id == sa.bindparam('p_project_id')).limit(1)
+# The no-op UPDATE that takes a deployment's row lock, returning the row
+# where the database can (not MariaDB).
+_LOCK = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
+    updated_at=_SD.c.updated_at)
+_LOCK_RETURNING = query.Scoped(_LOCK.returning(*_SD.c), _VISIBLE)
+_LOCK = query.Scoped(_LOCK, _VISIBLE)
+# What an update writes: every updatable column, from the merged row.
+_WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
+            'status', 'status_reason', 'updated_at', 'served_revision')
+_WRITE = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(**{
+    name: sa.bindparam('v_' + name, type_=_SD.c[name].type)
+    for name in _WRITTEN})
+_OUTPUTS = sa.select(_SC.c.outputs).where(_SC.c.id == sa.bindparam('p_id'))
+# What changes the document a server's agent is served.
+_SERVED = ('config_id', 'input_values', 'action')
+_ORDER = query.Scoped(sa.select(
+    _SD.c.config_id, _SC.c.name, _SD.c.created_at, _SD.c.id).join_from(
+        _SD, _SC, _SD.c.config_id == _SC.c.id).where(
+            _SD.c.server_id == sa.bindparam('p_server')), _VISIBLE)
+_DELETE = query.Scoped(
+    sa.delete(_SD).where(_SD.c.id == sa.bindparam('p_id')), _VISIBLE)
+_ON_SERVER = sa.select(*_SD.c).where(
+    _SD.c.server_id == sa.bindparam('p_server'),
+    _SD.c.project_id == sa.bindparam('p_project_id'))
+
+
+def create(context, values, limit=-1):
+    """A new deployment of the context's project; ``limit`` is the quota."""
+    row = dict(_NEW, **values)
+    row.update(id=uuidutils.generate_uuid(), project_id=context.project_id,
+               created_at=query.now())
+    row = models.Deployment(**row)
+
+    def work(w):
+        if not quotas.take_for_config(w, context, limit, row.config_id):
+            # Which check failed, in the order of the checks: quota first.
+            quotas.take(w, context, quotas.DEPLOYMENTS, limit)
+            configs.check_usable(w, context, row.config_id)
+        try:
+            w.execute(_INSERT, row._asdict())
+        except db_exc.DBReferenceError:
+            # The config was deleted by a concurrent transaction.
+            raise exception.ConfigNotFound(config_id=row.config_id)
+        agents.bump(w, row.project_id, row.server_id)
+        if row.status is not None:
+            events.record(w, context, row.id, 'api', None, row.status,
+                          True, row.status_reason)
+    engine.write(work)
+    return row
+
+
+def _get(w, context, deployment_id):
+    row = w.execute(*_BY_ID.bind(context, p_id=deployment_id)).first()
+    if row is None:
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    return models.Deployment._make(row)
+
+
+@engine.reader
+def get(w, context, deployment_id):
+    """A deployment the caller may see, else DeploymentNotFound."""
+    return _get(w, context, deployment_id)
+
+
+@engine.reader
+def history(w, context, deployment_id, limit, marker=None):
+    """A visible deployment's events, newest first."""
+    _get(w, context, deployment_id)
+    return events.page(w, deployment_id, limit, marker)
+
+
+@engine.reader
+def page(w, context, filters=None, limit=None, marker=None,
+         sort_key='created_at', sort_dir='asc'):
+    """Visible deployments, oldest first by default, with keyset paging.
+
+    ``filters`` maps column names to required values; ``sort_key`` is one of
+    ``SORT_KEYS``; an unknown or invisible ``marker`` is a BadRequest.
+    """
+    params = {}
+    if context.is_admin:
+        statement = sa.select(*_SD.c)
+    elif _is_stack_user_project(w, context):
+        statement = sa.select(*_SD.c).where(_VISIBLE)
+        params['p_project_id'] = context.project_id
+    else:
+        # The usual case: a plain condition the (project_id, created_at,
+        # id) index serves in order, where the OR of the visibility rule
+        # would make the database read and drop every earlier row.
+        statement = sa.select(*_SD.c).where(
+            _SD.c.project_id == context.project_id)
+    for key, value in (filters or {}).items():
+        statement = statement.where(_SD.c[key] == value)
+    marker_row = None
+    if marker:
+        marker_row = w.execute(*_BY_ID.bind(context, p_id=marker)).first()
+        if marker_row is None:
+            raise exception.BadRequest(
+                message='Invalid marker: deployment %s not found.' % marker)
+    statement = query.keyset_page(statement, _SD, _SORT_KEYS[sort_key],
+                                  sort_dir == 'desc', marker_row,
+                                  query.row_values(w))
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [models.Deployment._make(row)
+            for row in w.execute(statement, params)]
+
+
+def _is_stack_user_project(w, context):
+    """Whether some deployment names the caller's project as stack user."""
+    return w.execute(_STACK_USER_PROJECT, {
+        'p_project_id': context.project_id}).first() is not None
+
+
+def lock(w, context, deployment_id):
+    """Lock a visible deployment's row and read it, or None.
+
+    The first statement is a no-op UPDATE of the row: it takes the row's
+    write lock (on every database, SQLite included) before anything is
+    read, so no read-modify-write can interleave and nothing is lost;
+    where the database has UPDATE ... RETURNING, the same statement reads
+    the row.
+    """
+    if w.dialect.update_returning:
+        row = w.execute(*_LOCK_RETURNING.bind(
+            context, p_id=deployment_id)).first()
+    elif w.execute(*_LOCK.bind(context, p_id=deployment_id)).rowcount == 1:
+        row = w.execute(_BY_ID.any, {'p_id': deployment_id}).first()
+    else:
+        row = None
+    return None if row is None else models.Deployment._make(row)
+
+
+def _write(w, old, values):
+    """Store ``values`` over the locked row ``old``; the new row."""
+    new = old._replace(**values)
+    if tuple(getattr(old, name) for name in _SERVED) != tuple(
+            getattr(new, name) for name in _SERVED):
+        # A new document for the agent, under an id it has never run.
+        new = new._replace(served_revision=(old.served_revision or 0) + 1)
+        agents.bump(w, new.project_id, new.server_id)
+    new = new._replace(updated_at=query.next_update_time(old))
+    params = {'v_' + name: getattr(new, name) for name in _WRITTEN}
+    params['p_id'] = old.id
+    w.execute(_WRITE, params)
+    return new
+
+
+@engine.writer
+def update(w, context, deployment_id, values):
+    """Apply ``values``; concurrent updates of one deployment serialize."""
+    old = lock(w, context, deployment_id)
+    if old is None:
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    if values.get('config_id') not in (None, old.config_id):
+        configs.check_usable(w, context, values['config_id'])
+    try:
+        new = _write(w, old, values)
+    except db_exc.DBReferenceError:
+        raise exception.ConfigNotFound(config_id=values['config_id'])
+    if 'status' in values:
+        events.record(w, context, new.id, 'api', old.status, new.status,
+                      True, new.status_reason)
+    return new
+
+
+@engine.writer
+def signal(w, context, deployment_id, authorize, decide, details):
+    """Apply an agent's signal to a deployment, atomically.
+
+    The row is locked first, so concurrent signals serialize and each sees
+    the previous one's result.  ``authorize(secret)`` then checks the
+    signal against the secret of the deployment's server: an unknown
+    deployment or a refused signal is DeploymentNotFound (no existence
+    leak).  ``decide(row, outputs)`` (``outputs``: the config's declared
+    outputs) returns the values to store, empty to leave the row alone,
+    and the reason the history records with ``details``.
+    Returns ``(row, applied)``.
+    """
+    old = lock(w, context, deployment_id)
+    secret = (None if old is None
+              else agents.secret_of(w, old.project_id, old.server_id))
+    if secret is None or not authorize(secret):
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    outputs = w.execute(_OUTPUTS, {'p_id': old.config_id}).scalar()
+    values, reason = decide(old, outputs)
+    new = _write(w, old, values) if values else old
+    events.record(w, context, old.id, 'signal', old.status, new.status,
+                  bool(values), reason, details)
+    return new, bool(values)
+
+
+@engine.writer
+def delete(w, context, deployment_id):
+    # Write first (see the module docstring): give the owner's quota slot
+    # back, then delete; the rollback restores it when nothing matched.
+    statement, params = _BY_ID.bind(context, p_id=deployment_id)
+    owner = statement.with_only_columns(_SD.c.project_id).scalar_subquery()
+    quotas.give_back(w, owner.params(**params), quotas.DEPLOYMENTS)
+    server = sa.select(_SD.c.server_id).where(
+        _SD.c.id == deployment_id).scalar_subquery()
+    agents.bump(w, owner.params(**params), server)
+    if w.execute(*_DELETE.bind(context, p_id=deployment_id)).rowcount != 1:
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
+
+
+def _metadata_order(config_name, created_at, deployment_id):
+    """Order of a server's deployments in its metadata.
+
+    Heat sorts by config name (stable over creation order) and crashes on
+    unnamed configs; the key here is (name or "", created_at, id).
+    """
+    return (config_name or '', created_at, deployment_id)
+
+
+@engine.reader
+def server_config_ids(w, context, server_id):
+    """The config ids of the server's visible deployments, in order.
+
+    Only the columns of the order are read: configs never change, so
+    callers can keep what they make of each config by its id.
+    """
+    rows = w.execute(*_ORDER.bind(context, p_server=server_id)).all()
+    rows.sort(key=lambda row: _metadata_order(*row[1:]))
+    return [row.config_id for row in rows]
+
+
+@engine.reader
+def served(w, project_id, server_id):
+    """What a server's agent is served: ``(deployment, config)`` pairs.
+
+    The project's deployments on the server, in metadata order.
+    """
+    rows = [models.Deployment._make(row) for row in w.execute(
+        _ON_SERVER, {'p_server': server_id, 'p_project_id': project_id})]
+    if not rows:
+        return []
+    by_id = {config.id: config for config in configs.load(
+        w, [row.config_id for row in rows])}
+    pairs = [(row, by_id[row.config_id]) for row in rows]
+    pairs.sort(key=lambda pair: _metadata_order(
+        pair[1].name, pair[0].created_at, pair[0].id))
+    return pairs

@@ -1,0 +1,96 @@
+"""What the resource modules' statements share: scoping, paging, times."""
+
+import datetime
+
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+# The smallest step of the stored timestamps (microseconds everywhere).
+_TICK = datetime.timedelta(microseconds=1)
+
+# status_reason and event reasons are cut to this many characters
+# (MEDIUMTEXT on MySQL holds more; Heat's TEXT column would hold 65,535).
+MAX_REASON = 65535
+
+
+def now():
+    return timeutils.utcnow()
+
+
+def next_update_time(row):
+    """Now, but always later than the row's previous update.
+
+    Chosen under the row's lock, so every update of a row gets a distinct,
+    increasing time even when the clocks of API nodes differ.
+    """
+    current = now()
+    if row.updated_at is not None and row.updated_at >= current:
+        current = row.updated_at + _TICK
+    return current
+
+
+class Scoped(object):
+    """A statement for administrators and its form for everyone else.
+
+    ``visible`` is the condition (on the ``p_project_id`` parameter) that
+    limits the rows to the caller's project; administrators see every
+    project's rows.  Both forms are built once, at import.
+    """
+
+    def __init__(self, statement, visible):
+        self.own = statement.where(visible)
+        self.any = statement
+
+    def bind(self, context, **params):
+        """The statement for ``context`` and its parameters."""
+        if context.is_admin:
+            return self.any, params
+        params['p_project_id'] = context.project_id
+        return self.own, params
+
+
+def keyset_page(query, table, key, descending, marker=None,
+                row_values=False):
+    """Order by ``key`` then ``id``; only rows after ``marker``.
+
+    NULL is the smallest value on every database (first ascending, last
+    descending), and a marker whose key is NULL pages correctly, which
+    oslo.db's paginate_query does not do.  ``row_values`` compares
+    ``(key, id)`` as a row value, which PostgreSQL and SQLite turn into an
+    index range; MySQL/MariaDB do not always, so they get the expanded OR.
+    """
+    column = table.c[key]
+    ident = table.c.id
+    order = sa.desc if descending else sa.asc
+    nullable = key != 'id' and column.nullable
+    if nullable:
+        query = query.order_by(order(column.is_not(None)))
+    if key != 'id':
+        query = query.order_by(order(column))
+    query = query.order_by(order(ident))
+    if marker is None:
+        return query
+    after_id = (ident < marker.id) if descending else (ident > marker.id)
+    if key == 'id':
+        return query.where(after_id)
+    value = getattr(marker, key)
+    if row_values and not nullable:
+        pair = sa.tuple_(column, ident)
+        return query.where(pair < (value, marker.id) if descending
+                           else pair > (value, marker.id))
+    if value is None:
+        same = sa.and_(column.is_(None), after_id)
+        return query.where(same if descending
+                           else sa.or_(same, column.is_not(None)))
+    tie = sa.and_(column == value, after_id)
+    if descending:
+        criteria = [column < value, tie]
+        if nullable:
+            criteria.append(column.is_(None))
+        return query.where(sa.or_(*criteria))
+    return query.where(sa.or_(column > value, tie))
+
+
+def row_values(w):
+    """Whether the connection's database pages well on row values."""
+    return w.dialect.name in ('postgresql', 'sqlite')
