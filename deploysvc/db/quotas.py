@@ -61,8 +61,16 @@ def take(w, context, resource, limit):
         taken = w.execute(_TAKE, params)
     if taken.rowcount:
         return
-    exists = w.execute(_USAGE_OF, params).first()
-    if exists is not None or (enforce and limit == 0):
+    in_use = w.execute(_USAGE_OF, params).scalar()
+    if in_use is not None:
+        if enforce and in_use >= limit:
+            raise _limit_error(resource, limit)
+        # The project's first create, by another transaction, committed
+        # between the UPDATE (which found no row) and this read: the
+        # slot is there to take now, so start over.
+        raise db_exc.RetryRequest(exception.Conflict(
+            'quota row of %s created meanwhile' % resource))
+    if enforce and limit == 0:
         raise _limit_error(resource, limit)
     # No savepoint: on MySQL a deadlock rolls back the whole transaction,
     # savepoints included, and ROLLBACK TO SAVEPOINT then fails with a

@@ -53,8 +53,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from deploysvc.db import quotas
 from deploysvc.db import models
+from deploysvc.db import quotas
 from deploysvc.tests.functional import base
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -6,10 +6,10 @@ import types
 import fixtures
 from oslo_serialization import jsonutils
 
-from deploysvc import views
 from deploysvc.common import cache
 from deploysvc.tests import base
 from deploysvc.tests import utils
+from deploysvc import views
 
 
 class TestServerMetadataJson(base.TestCase):

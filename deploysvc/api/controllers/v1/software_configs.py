@@ -6,10 +6,10 @@ import pecan
 from deploysvc.api.controllers import util
 from deploysvc.api import schemas
 from deploysvc.api import validation
-from deploysvc import views
 from deploysvc.common import config_io
 from deploysvc.db import configs
 from deploysvc.policies import software_configs as policies
+from deploysvc import views
 
 
 def config_values(body):

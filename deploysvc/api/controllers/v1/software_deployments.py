@@ -6,11 +6,11 @@ import pecan
 from deploysvc.api.controllers import util
 from deploysvc.api import schemas
 from deploysvc.api import validation
-from deploysvc import views
 from deploysvc.db import configs
 from deploysvc.db import deployments
 from deploysvc import exception
 from deploysvc.policies import software_deployments as policies
+from deploysvc import views
 
 # Fields of a PUT body that are applied (Heat's whitelist).
 _UPDATABLE = ('config_id', 'input_values', 'output_values', 'action',

@@ -22,7 +22,6 @@ import webtest
 
 from deploysvc.agent import tokens
 from deploysvc.agent import urls
-from deploysvc.api import agent_app
 from deploysvc.common import cache as cache_module
 from deploysvc.db import agents
 from deploysvc.db import deployments
