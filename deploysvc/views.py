@@ -86,7 +86,8 @@ def event(row):
 
 # The JSON of each config as a server's metadata lists it, by config id,
 # per worker process: configs never change, so a server's metadata is one
-# small query (its config ids in order) and a join of cached bytes.
+# small query (its config ids in order) and a join of cached bytes (see
+# doc/source/contributor/behaviour.rst, behaviour-cache-config-json).
 _CONFIG_JSON = cache.BytesCache(8 * 1024 * 1024)
 
 

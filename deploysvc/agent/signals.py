@@ -1,4 +1,8 @@
-"""Heat's rules for a signal from an in-instance agent, and taking one."""
+"""Heat's rules for a signal from an in-instance agent, and taking one.
+
+The rules are written down in doc/source/contributor/behaviour.rst,
+behaviour-signal-rules.
+"""
 
 from deploysvc.agent import tokens
 from deploysvc import context as ctx

@@ -4,6 +4,7 @@ A server's agent credential holds a random secret.  The metadata URL and
 every deployment's signal URL carry an HMAC of the object's id under that
 secret, so rotating (or deleting) the credential revokes all of them at
 once, and nothing else needs storing.  Macs are compared in constant time.
+See doc/source/contributor/behaviour.rst, behaviour-agent-macs.
 """
 
 import hashlib

@@ -48,7 +48,8 @@ def _not_found(error_type='NotFound'):
 # request, so most polls ask for a document this worker has just built.
 # The ETag names the credential, the server's metadata revision (moved by
 # every change of what is served) and the base URL, so the bytes it maps
-# to never change and need no invalidation.
+# to never change and need no invalidation (see
+# doc/source/contributor/behaviour.rst, behaviour-cache-agent-documents).
 _DOCUMENTS = cache.BytesCache(16 * 1024 * 1024)
 
 

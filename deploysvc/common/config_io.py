@@ -1,6 +1,7 @@
 """Normalisation of software config inputs and outputs.
 
-Implements section 7 of the wire contract: the rules Heat's
+Implements the rules (see doc/source/contributor/behaviour.rst,
+behaviour-config-io) Heat's
 ``software_config_io`` applies (through its resource property machinery) to
 the ``inputs`` and ``outputs`` of a software config before storing them.
 

@@ -2,7 +2,8 @@
 
 One row per (project, server).  Its ``revision`` and ``changed_at`` move in
 the same transaction as every change of what the server is served, so a
-poll can be answered 304 from this row alone.
+poll can be answered 304 from this row alone (see
+doc/source/contributor/behaviour.rst, behaviour-metadata-revision).
 """
 
 from oslo_db import exception as db_exc

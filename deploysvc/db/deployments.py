@@ -253,7 +253,8 @@ def _metadata_order(config_name, created_at, deployment_id):
     """Order of a server's deployments in its metadata.
 
     Heat sorts by config name (stable over creation order) and crashes on
-    unnamed configs; the key here is (name or "", created_at, id).
+    unnamed configs; the key here is (name or "", created_at, id): see
+    doc/source/contributor/behaviour.rst, behaviour-metadata-order.
     """
     return (config_name or '', created_at, deployment_id)
 

@@ -55,9 +55,11 @@ def keyset_page(query, table, key, descending, marker=None,
 
     NULL is the smallest value on every database (first ascending, last
     descending), and a marker whose key is NULL pages correctly, which
-    oslo.db's paginate_query does not do.  ``row_values`` compares
-    ``(key, id)`` as a row value, which PostgreSQL and SQLite turn into an
-    index range; MySQL/MariaDB do not always, so they get the expanded OR.
+    oslo.db's paginate_query does not do (see
+    doc/source/contributor/behaviour.rst, behaviour-paging).
+    ``row_values`` compares ``(key, id)`` as a row value, which PostgreSQL
+    and SQLite turn into an index range; MySQL/MariaDB do not always, so
+    they get the expanded OR.
     """
     column = table.c[key]
     ident = table.c.id

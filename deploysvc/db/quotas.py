@@ -3,8 +3,9 @@
 A create takes a slot with a conditional UPDATE (``in_use < limit``), so
 the limit holds under concurrent creates without counting rows, and the
 UPDATE's row lock makes concurrent creates of one project serialize; a
-delete gives the slot back.  Every function here takes the ``Work`` of the
-caller's write transaction.
+delete gives the slot back (see doc/source/contributor/behaviour.rst,
+behaviour-quotas).  Every function here takes the ``Work`` of the caller's
+write transaction.
 """
 
 from oslo_db import exception as db_exc

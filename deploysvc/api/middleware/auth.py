@@ -53,7 +53,8 @@ class KeystoneAuth(auth_token.AuthProtocol):
         try:
             return super().process_request(request)
         except webob.exc.HTTPUnauthorized as e:
-            # keystonemiddleware's own body is not Heat's error shape (D2).
+            # keystonemiddleware's own body is not Heat's error shape (see
+            # doc/source/contributor/behaviour.rst, behaviour-error-body).
             return faults.error_response(
                 401, 'HTTPUnauthorized',
                 'The request you have made requires authentication.',

@@ -2,7 +2,8 @@
 
 oslo.middleware's sizelimit answers 413 with its own body; Heat (and so its
 clients) answer 400 ``RequestLimitExceeded`` with the message below, so this
-small filter keeps Heat's contract.  Chunked bodies are read up to the limit.
+small filter keeps Heat's answer (see doc/source/contributor/behaviour.rst,
+behaviour-body-limit).  Chunked bodies are read up to the limit.
 """
 
 import io

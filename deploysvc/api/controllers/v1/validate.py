@@ -1,7 +1,8 @@
 """/v1/{tenant_id}/validate: templates of OS::Heat::SoftwareConfig only.
 
 ``openstack software config create`` validates a one-resource template
-before it creates the config; this answers that call (D11).
+before it creates the config; this answers that call (see
+doc/source/contributor/behaviour.rst, behaviour-validate).
 """
 
 import pecan
