@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from deploysvc.db import engine
 from deploysvc.db import models
+from deploysvc.db import prepared
 from deploysvc.db import query
 from deploysvc import exception
 
@@ -19,12 +20,13 @@ _AGENT = models.AgentServer.__table__
 _SERVER = sa.and_(_AGENT.c.project_id == sa.bindparam('p_project_id'),
                   _AGENT.c.server_id == sa.bindparam('p_server_id'))
 _GET = sa.select(*_AGENT.c).where(_SERVER)
-_SECRET = sa.select(_AGENT.c.secret).where(_SERVER)
-_BY_CREDENTIAL = sa.select(*_AGENT.c).where(
-    _AGENT.c.credential_id == sa.bindparam('p_credential_id'))
-_BUMP = sa.update(_AGENT).where(_SERVER).values(
+_SECRET = prepared.Statement(sa.select(_AGENT.c.secret).where(_SERVER))
+_BY_CREDENTIAL = prepared.Statement(sa.select(*_AGENT.c).where(
+    _AGENT.c.credential_id == sa.bindparam('p_credential_id')))
+_BUMP = prepared.Statement(sa.update(_AGENT).where(_SERVER).values(
     revision=_AGENT.c.revision + 1,
-    changed_at=sa.bindparam('p_changed_at', type_=_AGENT.c.changed_at.type))
+    changed_at=sa.bindparam('p_changed_at',
+                            type_=_AGENT.c.changed_at.type)))
 _ROTATE = sa.update(_AGENT).where(_SERVER).values(
     revision=_AGENT.c.revision + 1)
 _INSERT = _AGENT.insert()

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from deploysvc.db import engine
 from deploysvc.db import models
+from deploysvc.db import prepared
 from deploysvc.db import query
 from deploysvc.db import quotas
 from deploysvc import exception
@@ -23,7 +24,7 @@ _IN_USE = sa.select(_SD.c.id).where(
     _SD.c.config_id == sa.bindparam('p_id')).limit(1)
 _BY_IDS = sa.select(*_SC.c).where(
     _SC.c.id.in_(sa.bindparam('p_ids', expanding=True)))
-_INSERT = _SC.insert()
+_INSERT = prepared.Statement(_SC.insert(), column_keys=models.Config._fields)
 _DELETE = sa.delete(_SC).where(_SC.c.id == sa.bindparam('p_id'))
 
 
@@ -86,10 +87,11 @@ def delete(w, context, config_id):
     """Delete an unused config; InvalidRestrictedAction while deployed."""
     # Write first (see deploysvc.db.deployments): give the owner's quota
     # slot back; the rollback restores it when nothing can be deleted.
-    statement, params = _ID.bind(context, p_id=config_id)
-    owner = statement.with_only_columns(_SC.c.project_id).scalar_subquery()
+    visible, params = _ID.bind(context, p_id=config_id)
+    owner = visible.statement.with_only_columns(
+        _SC.c.project_id).scalar_subquery()
     quotas.give_back(w, owner.params(**params), quotas.CONFIGS)
-    if w.execute(statement, params).first() is None:
+    if w.execute(visible, params).first() is None:
         raise exception.ConfigNotFound(config_id=config_id)
     if w.execute(_IN_USE, {'p_id': config_id}).first() is not None:
         raise exception.InvalidRestrictedAction(config_id=config_id)

@@ -17,6 +17,7 @@ from deploysvc.db import configs
 from deploysvc.db import engine
 from deploysvc.db import events
 from deploysvc.db import models
+from deploysvc.db import prepared
 from deploysvc.db import query
 from deploysvc.db import quotas
 from deploysvc import exception
@@ -38,11 +39,12 @@ _VISIBLE = sa.or_(
     _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
 _BY_ID = query.Scoped(
     sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id')), _VISIBLE)
-_INSERT = _SD.insert()
+_INSERT = prepared.Statement(_SD.insert(),
+                             column_keys=models.Deployment._fields)
 _NEW = dict(dict.fromkeys(models.Deployment._fields), input_values={},
             served_revision=0)
-_STACK_USER_PROJECT = sa.select(_SD.c.id).where(
-    _SD.c.stack_user_project_id == sa.bindparam('p_project_id')).limit(1)
+_STACK_USER_PROJECT = prepared.Statement(sa.select(_SD.c.id).where(
+    _SD.c.stack_user_project_id == sa.bindparam('p_project_id')).limit(1))
 # The no-op UPDATE that takes a deployment's row lock, returning the row
 # where the database can (not MariaDB).
 _LOCK = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
@@ -52,10 +54,12 @@ _LOCK = query.Scoped(_LOCK, _VISIBLE)
 # What an update writes: every updatable column, from the merged row.
 _WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
             'status', 'status_reason', 'updated_at', 'served_revision')
-_WRITE = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(**{
-    name: sa.bindparam('v_' + name, type_=_SD.c[name].type)
-    for name in _WRITTEN})
-_OUTPUTS = sa.select(_SC.c.outputs).where(_SC.c.id == sa.bindparam('p_id'))
+_WRITE = prepared.Statement(sa.update(_SD).where(
+    _SD.c.id == sa.bindparam('p_id')).values(**{
+        name: sa.bindparam('v_' + name, type_=_SD.c[name].type)
+        for name in _WRITTEN}))
+_OUTPUTS = prepared.Statement(sa.select(_SC.c.outputs).where(
+    _SC.c.id == sa.bindparam('p_id')))
 # What changes the document a server's agent is served.
 _SERVED = ('config_id', 'input_values', 'action')
 _ORDER = query.Scoped(sa.select(
@@ -64,9 +68,9 @@ _ORDER = query.Scoped(sa.select(
             _SD.c.server_id == sa.bindparam('p_server')), _VISIBLE)
 _DELETE = query.Scoped(
     sa.delete(_SD).where(_SD.c.id == sa.bindparam('p_id')), _VISIBLE)
-_ON_SERVER = sa.select(*_SD.c).where(
+_ON_SERVER = prepared.Statement(sa.select(*_SD.c).where(
     _SD.c.server_id == sa.bindparam('p_server'),
-    _SD.c.project_id == sa.bindparam('p_project_id'))
+    _SD.c.project_id == sa.bindparam('p_project_id')))
 
 
 def create(context, values, limit=-1):
@@ -239,8 +243,9 @@ def signal(w, context, deployment_id, authorize, decide, details):
 def delete(w, context, deployment_id):
     # Write first (see the module docstring): give the owner's quota slot
     # back, then delete; the rollback restores it when nothing matched.
-    statement, params = _BY_ID.bind(context, p_id=deployment_id)
-    owner = statement.with_only_columns(_SD.c.project_id).scalar_subquery()
+    visible, params = _BY_ID.bind(context, p_id=deployment_id)
+    owner = visible.statement.with_only_columns(
+        _SD.c.project_id).scalar_subquery()
     quotas.give_back(w, owner.params(**params), quotas.DEPLOYMENTS)
     server = sa.select(_SD.c.server_id).where(
         _SD.c.id == deployment_id).scalar_subquery()

@@ -5,10 +5,12 @@ import json
 import sqlalchemy as sa
 
 from deploysvc.db import models
+from deploysvc.db import prepared
 from deploysvc.db import query
 
 _EVENTS = models.DeploymentEvent.__table__
-_INSERT = _EVENTS.insert()
+_INSERT = prepared.Statement(_EVENTS.insert(), column_keys=[
+    column.name for column in _EVENTS.c if column.name != 'id'])
 _PAGE = sa.select(*_EVENTS.c).where(
     _EVENTS.c.deployment_id == sa.bindparam('p_deployment_id')).order_by(
         _EVENTS.c.id.desc())

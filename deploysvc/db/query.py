@@ -5,6 +5,8 @@ import datetime
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from deploysvc.db import prepared
+
 # The smallest step of the stored timestamps (microseconds everywhere).
 _TICK = datetime.timedelta(microseconds=1)
 
@@ -34,12 +36,16 @@ class Scoped(object):
 
     ``visible`` is the condition (on the ``p_project_id`` parameter) that
     limits the rows to the caller's project; administrators see every
-    project's rows.  Both forms are built once, at import.
+    project's rows.  Both forms are built once, at import, and compiled
+    once per dialect.
     """
 
     def __init__(self, statement, visible):
-        self.own = statement.where(visible)
-        self.any = statement
+        # (The restricted form is derived before the plain one is wrapped:
+        # the columns SQLAlchemy memoizes on a statement when the wrapper
+        # reads them would otherwise be copied into the derived one.)
+        self.own = prepared.Statement(statement.where(visible))
+        self.any = prepared.Statement(statement)
 
     def bind(self, context, **params):
         """The statement for ``context`` and its parameters."""

@@ -12,6 +12,7 @@ from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from deploysvc.db import models
+from deploysvc.db import prepared
 from deploysvc import exception
 
 CONFIGS = 'software_configs'
@@ -24,9 +25,12 @@ _TAKE = sa.update(_USAGE).where(
     _OWN, _USAGE.c.resource == sa.bindparam('p_resource')).values(
         in_use=_USAGE.c.in_use + 1)
 _BELOW_LIMIT = _USAGE.c.in_use < sa.bindparam('p_limit')
-_TAKE_BELOW = _TAKE.where(_BELOW_LIMIT)
-_USAGE_OF = sa.select(_USAGE.c.in_use).where(
-    _OWN, _USAGE.c.resource == sa.bindparam('p_resource'))
+_TAKE_BELOW = prepared.Statement(_TAKE.where(_BELOW_LIMIT))
+_TAKE = prepared.Statement(_TAKE)
+_USAGE_OF = prepared.Statement(sa.select(_USAGE.c.in_use).where(
+    _OWN, _USAGE.c.resource == sa.bindparam('p_resource')))
+_INSERT = prepared.Statement(_USAGE.insert(), column_keys=[
+    'project_id', 'resource', 'in_use'])
 
 # A deployment's slot, taken only if its config is usable: one statement
 # where the quota UPDATE and the config check were two.
@@ -38,9 +42,10 @@ _OWN_CONFIG = _ANY_CONFIG.where(_SC.c.project_id == sa.bindparam(
     'p_project_id'))
 _TAKE_FOR_CONFIG = {
     # (limit enforced, caller is an administrator)
-    (False, True): _TAKE_DEPLOYMENT.where(_ANY_CONFIG),
-    (False, False): _TAKE_DEPLOYMENT.where(_OWN_CONFIG),
-    (True, False): _TAKE_DEPLOYMENT.where(_BELOW_LIMIT, _OWN_CONFIG),
+    (False, True): prepared.Statement(_TAKE_DEPLOYMENT.where(_ANY_CONFIG)),
+    (False, False): prepared.Statement(_TAKE_DEPLOYMENT.where(_OWN_CONFIG)),
+    (True, False): prepared.Statement(_TAKE_DEPLOYMENT.where(
+        _BELOW_LIMIT, _OWN_CONFIG)),
 }
 
 
@@ -78,8 +83,8 @@ def take(w, context, resource, limit):
     # DBError that hides the DBDeadlock from the retry.  Nothing before
     # this INSERT needs keeping: a retry of the whole transaction is right.
     try:
-        w.execute(_USAGE.insert(), {'project_id': context.project_id,
-                                    'resource': resource, 'in_use': 1})
+        w.execute(_INSERT, {'project_id': context.project_id,
+                            'resource': resource, 'in_use': 1})
     except db_exc.DBDuplicateEntry as e:
         # Another transaction created the row first: start over.
         raise db_exc.RetryRequest(e)

@@ -3,13 +3,17 @@
 import datetime
 import types
 
+import ddt
 import fixtures
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
+from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import engine as db_engine
 from deploysvc.db import models
+from deploysvc.db import prepared
+from deploysvc.db import quotas
 from deploysvc import exception
 from deploysvc.tests import base
 from deploysvc.tests import utils
@@ -29,8 +33,14 @@ def _backend_id(work):
 
 
 def _statements(test):
-    """The SQL statements sent from now on, as a list kept up to date."""
+    """The SQL statements sent from now on, as a list kept up to date.
+
+    Prepared statements go through SQLAlchemy meanwhile, so that its
+    cursor events see them.
+    """
     sent = []
+    prepared.trace(True)
+    test.addCleanup(prepared.trace, False)
 
     def before(conn, cursor, statement, params, context, many):
         sent.append(statement)
@@ -96,6 +106,10 @@ class TestParking(base.TestCase):
                            {'pid': before})
         else:
             killer.exec_driver_sql('KILL %d' % before)
+        # A prepared statement meets the dead connection first: its
+        # error is translated as SQLAlchemy's would be, and the read runs
+        # again on a new connection.
+        self.assertIsNone(agents.by_credential('unknown'))
         after = db_engine.read(_backend_id)
         self.assertNotEqual(before, after)
         self.assertEqual(after, db_engine.read(_backend_id))
@@ -285,16 +299,54 @@ class TestStatements(base.TestCase):
         self.assertEqual(models.Deployment(**values),
                          deployments.get(admin, 'd' * 36))
 
-    def test_duplicate_is_translated(self):
-        values = {'project_id': 'p', 'resource': 'r', 'in_use': 1}
-        db_engine.write(lambda w: w.execute(_USAGE.insert(), values))
-        self.assertRaises(db_exc.DBDuplicateEntry, db_engine.write,
-                          lambda w: w.execute(_USAGE.insert(), values))
 
-    def test_missing_reference_is_translated(self):
+@ddt.ddt
+class TestPrepared(base.TestCase):
+    """Prepared statements: types and errors as SQLAlchemy's own."""
+
+    @ddt.data(False, True)
+    def test_duplicate_is_translated(self, traced):
+        prepared.trace(traced)
+        self.addCleanup(prepared.trace, False)
+        values = {'project_id': 'p', 'resource': 'r', 'in_use': 1}
+        db_engine.write(lambda w: w.execute(quotas._INSERT, values))
+        self.assertRaises(db_exc.DBDuplicateEntry, db_engine.write,
+                          lambda w: w.execute(quotas._INSERT, values))
+
+    @ddt.data(False, True)
+    def test_missing_reference_is_translated(self, traced):
+        prepared.trace(traced)
+        self.addCleanup(prepared.trace, False)
         values = dict.fromkeys(models.Deployment._fields)
         values.update(id='d' * 36, project_id='p', server_id='s',
                       config_id='missing', served_revision=0,
                       created_at=datetime.datetime(2026, 1, 1))
         self.assertRaises(db_exc.DBReferenceError, db_engine.write,
-                          lambda w: w.execute(_SD.insert(), values))
+                          lambda w: w.execute(deployments._INSERT, values))
+
+    @ddt.data(False, True)
+    def test_rows_are_named_and_typed(self, traced):
+        prepared.trace(traced)
+        self.addCleanup(prepared.trace, False)
+        deployment = utils.create_test_deployment(self.context)
+        row = db_engine.read(lambda w: w.execute(
+            deployments._BY_ID.any, {'p_id': deployment.id}).first())
+        self.assertEqual(deployment, models.Deployment._make(row))
+        self.assertEqual(deployment.created_at, row.created_at)
+        self.assertEqual({}, row.input_values)
+
+    def test_literal_values_of_the_statement_are_sent(self):
+        """``in_use + 1``: the 1 is the statement's own parameter."""
+        values = {'project_id': 'p', 'resource': 'r', 'in_use': 1}
+        db_engine.write(lambda w: w.execute(quotas._INSERT, values))
+        taken = db_engine.write(lambda w: w.execute(
+            quotas._TAKE, {'p_project_id': 'p', 'p_resource': 'r'}))
+        self.assertEqual(1, taken.rowcount)
+        self.assertEqual(2, db_engine.read(lambda r: r.execute(
+            quotas._USAGE_OF, {'p_project_id': 'p',
+                               'p_resource': 'r'}).scalar()))
+
+    def test_other_errors_pass_unchanged(self):
+        # A parameter missing is the caller's error, not the database's.
+        self.assertRaises(KeyError, db_engine.read, lambda w: w.execute(
+            quotas._USAGE_OF, {'p_project_id': 'p'}))
