@@ -8,6 +8,7 @@ from deploysvc import context
 from deploysvc.db import api as db_api
 from deploysvc import exception
 from deploysvc.tests import base
+from deploysvc.tests import fixtures as test_fixtures
 from deploysvc.tests.unit.api import base as api_base
 
 # What keystonemiddleware's auth_token leaves in the environment.
@@ -113,7 +114,7 @@ class TestRequestContext(base.TestCase):
 
     def test_transactions_belong_to_the_context(self):
         ctx = self.make_context()
-        with db_api.context_manager.writer.using(ctx):
+        with test_fixtures.CONTEXT_MANAGER.writer.using(ctx):
             self.assertIsNotNone(ctx.session)
 
 

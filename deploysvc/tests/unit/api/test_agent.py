@@ -23,9 +23,9 @@ from deploysvc.agent import tokens
 from deploysvc.api import agent_app
 from deploysvc.common import cache as cache_module
 from deploysvc.db import agent_api
-from deploysvc.db import api as db_api
 from deploysvc.db import models
 from deploysvc.tests import base as test_base
+from deploysvc.tests import fixtures as test_fixtures
 from deploysvc.tests.unit.api import base
 from deploysvc.tests import utils
 
@@ -1313,7 +1313,8 @@ class TestEvents(AgentTestCase):
         self.delete('/software_deployments/' + deployment['id'], status=204)
         self.assertError(self.events(deployment['id'], status=404), 404,
                          'NotFound')
-        with db_api.context_manager.reader.using(self.context) as session:
+        reader = test_fixtures.CONTEXT_MANAGER.reader
+        with reader.using(self.context) as session:
             self.assertEqual(0, session.query(models.DeploymentEvent).count())
 
     def test_method_not_allowed(self):
