@@ -162,10 +162,9 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
         admin_url = os.environ.get(env_name)
         if not admin_url:
             self.fail('%s is not set: this test needs that database server. '
-                      'Start it with "python3 tools/services/services.py '
-                      'start" and export the variables of .services/env.sh, '
-                      'or run "tools/run_tests.py", which does both.'
-                      % env_name)
+                      'Start it with "tools/test-setup.sh start" and source '
+                      '.services/env.sh, or run "tox -e all", which does '
+                      'both.' % env_name)
         database = self.useFixture(ServerDatabase(admin_url))
         self.migrate(database)
         self.server = self.useFixture(base.ServerFixture(

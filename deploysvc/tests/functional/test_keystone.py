@@ -2,7 +2,7 @@
 
 ``deploysvc-api`` runs with ``auth_strategy = keystone`` (see
 keystone_fixtures); every token comes from the Keystone that
-tools/services/services.py seeded:
+tools/test-setup.sh started and tools/keystone_seed.py seeded:
 
 =============  ======================  ===================================
 identity       project                 roles (Keystone expands implied)
