@@ -6,13 +6,13 @@ Called by ``tox -e all`` (the README's test command, and CI's).  Steps:
 1. style (flake8 + hacking);
 2. unit and API tests on SQLite;
 3. start PostgreSQL, MariaDB and Keystone on free loopback ports
-   (tools/services/services.py installs them when missing);
+   (tools/test-setup.sh, which installs bindep.txt's missing packages);
 4. database and API tests again on PostgreSQL, then on MariaDB;
 5. functional tests: real deploysvc-api processes driven by the unmodified
    python-heatclient / openstackclient, the Keystone pipeline against the
    real Keystone, the agent loop and the concurrency checks;
 6. documentation, api-ref and release notes (warnings are errors);
-7. stop the services.
+7. stop the services (only the processes tools/test-setup.sh started).
 
 A step that is not a test run (style, docs) counts as one test.  The exit
 status is non-zero when anything failed.
@@ -27,8 +27,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICES = os.path.join(ROOT, 'tools', 'services', 'services.py')
-SERVICES_DIR = os.path.join(ROOT, '.services')
+SETUP = os.path.join(ROOT, 'tools', 'test-setup.sh')
+SERVICES_DIR = os.environ.get('DEPLOYSVC_SERVICES_DIR',
+                              os.path.join(ROOT, '.services'))
 BIN = os.path.dirname(sys.executable)
 
 _TOTALS = re.compile(r'- (Passed|Failed|Skipped): (\d+)')
@@ -111,23 +112,21 @@ def stestr(tally, name, test_path, env=None, regex=None, timeout=1800,
     return rc == 0
 
 
-def start_services(tally, only):
+def start_services(tally):
     start = time.time()
-    rc = _run([sys.executable, SERVICES, 'start', '--only', ','.join(only),
-               '--dir', SERVICES_DIR], timeout=1800)
+    rc = _run(['bash', SETUP, 'start'], timeout=1800)
     env = {}
     env_file = os.path.join(SERVICES_DIR, 'env.json')
-    if rc == 0 and os.path.exists(env_file):
+    if rc == 0:
         with open(env_file) as f:
-            env = dict((k, str(v)) for k, v in json.load(f).items())
-    tally.add('services: %s' % ','.join(only), int(rc == 0), int(rc != 0),
+            env = json.load(f)
+    tally.add('services: pg, mysql, keystone', int(rc == 0), int(rc != 0),
               0, time.time() - start)
     return env if rc == 0 else None
 
 
 def stop_services():
-    _run([sys.executable, SERVICES, 'stop', '--dir', SERVICES_DIR],
-         timeout=300)
+    _run(['bash', SETUP, 'stop'], timeout=300)
 
 
 def main():
@@ -147,7 +146,7 @@ def main():
     stestr(tally, 'unit+api (SQLite)', unit)
 
     if not args.skip_services:
-        env = start_services(tally, ['pg', 'mysql', 'keystone'])
+        env = start_services(tally)
         try:
             if env is not None:
                 db_tests = r'deploysvc\.tests\.unit\.(api|db)\.'

@@ -3,8 +3,8 @@
 
     tox -e bench [-- OPTIONS]          # or: python tools/bench/bench.py
 
-For each database (SQLite, and PostgreSQL when tools/services/services.py
-has started one) and each tier of rows (1,000 and 100,000; 1,000,000 with
+For each database (SQLite, and PostgreSQL when tools/test-setup.sh has
+started one) and each tier of rows (1,000 and 100,000; 1,000,000 with
 --million) it:
 
 1. seeds the tables in bulk through SQLAlchemy Core (realistic derived
@@ -62,7 +62,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 LOAD = os.path.join(HERE, 'load.py')
 BARE = os.path.join(HERE, 'bare_app.py')
 INPROC = os.path.join(HERE, 'inproc.py')
-SERVICES = os.path.join(ROOT, 'tools', 'services', 'services.py')
+SETUP = os.path.join(ROOT, 'tools', 'test-setup.sh')
 
 PROJECT = base.PROJECT
 OTHER_PROJECTS = ['%032x' % (0xbe0c4000 + n) for n in range(20)]
@@ -698,10 +698,11 @@ def pg_admin_url(args):
                                   os.path.join(ROOT, '.services'))
     env_json = os.path.join(services_dir, 'env.json')
     if args.start_services and not os.path.exists(env_json):
-        log('starting PostgreSQL: %s start --only pg', SERVICES)
-        subprocess.run(['python3', SERVICES, 'start', '--only', 'pg',
-                        '--dir', services_dir], check=True,
-                       stdout=subprocess.DEVNULL)
+        log('starting PostgreSQL: %s start pg', SETUP)
+        subprocess.run(['bash', SETUP, 'start', 'pg'], check=True,
+                       stdout=subprocess.DEVNULL,
+                       env=dict(os.environ,
+                                DEPLOYSVC_SERVICES_DIR=services_dir))
     if os.path.exists(env_json):
         with open(env_json) as f:
             return json.load(f).get('DEPLOYSVC_TEST_PG_URL')
@@ -1233,8 +1234,9 @@ def parse_args(argv):
                         'CREATE DATABASE (default: DEPLOYSVC_TEST_PG_URL, '
                         'else .services/env.json)')
     parser.add_argument('--start-services', action='store_true',
-                        help='start PostgreSQL with tools/services/'
-                             'services.py when it is not running (root)')
+                        help='start PostgreSQL with tools/test-setup.sh '
+                             'when it is not running (root; stop it with '
+                             '"tools/test-setup.sh stop")')
     parser.add_argument('--json', help='report path (default '
                         'state/bench/<time>-<commit>.json)')
     parser.add_argument('--compare', help='an earlier JSON report: print '
@@ -1301,9 +1303,8 @@ def main(argv=None):
                 if not pg_url:
                     report['meta']['notes'].append(
                         'PostgreSQL skipped: no DEPLOYSVC_TEST_PG_URL and no '
-                        '.services/env.json (run "python3 tools/services/'
-                        'services.py start --only pg" or pass '
-                        '--start-services).')
+                        '.services/env.json (run "tools/test-setup.sh '
+                        'start pg" or pass --start-services).')
                     log('pg: skipped, no PostgreSQL URL')
                     continue
             report['dbs'].append(kind)

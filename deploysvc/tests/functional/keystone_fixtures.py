@@ -1,10 +1,10 @@
 """deploysvc-api behind keystonemiddleware, against the real Keystone.
 
-The Keystone is the one ``tools/services/services.py`` starts and seeds
-(``tools/run_tests.py`` exports its ``DEPLOYSVC_TEST_KEYSTONE_*``
-variables to the functional suite).  Without ``DEPLOYSVC_TEST_KEYSTONE_URL``
-the tests that need it fail with ``MISSING`` as their message: they never
-skip.
+The Keystone is the one ``tools/test-setup.sh`` starts and
+``tools/keystone_seed.py`` seeds (``tools/run_tests.py`` exports their
+``DEPLOYSVC_TEST_KEYSTONE_*`` variables to the functional suite).
+Without ``DEPLOYSVC_TEST_KEYSTONE_URL`` the tests that need it fail with
+``MISSING`` as their message: they never skip.
 
 ``KeystoneServerFixture`` is ``base.ServerFixture`` with
 ``[DEFAULT] auth_strategy = keystone`` and a ``[keystone_authtoken]``
@@ -18,7 +18,6 @@ test process, so hold ``catalog_lock()`` while anything relies on it.
 
 import contextlib
 import fcntl
-import importlib.util
 import json
 import os
 import tempfile
@@ -30,11 +29,6 @@ from requests import structures
 
 from deploysvc.tests.functional import base
 
-# deploysvc/tests/functional/ -> the repository.
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
-SERVICES_PY = os.path.join(ROOT, 'tools', 'services', 'services.py')
-
 PREFIX = 'DEPLOYSVC_TEST_KEYSTONE_'
 URL = PREFIX + 'URL'
 REGION = 'RegionOne'
@@ -42,9 +36,8 @@ IDENTITIES = ('ADMIN', 'SERVICE', 'DEMO_MEMBER', 'DEMO_READER',
               'ALT_MEMBER', 'STACK_AGENT')
 
 MISSING = ('%s is not set: these tests need the real Keystone. Start it '
-           'with "python3 tools/services/services.py start --only keystone" '
-           'and export the variables of .services/env.sh, or run '
-           '"tools/run_tests.py", which does both.' % URL)
+           'with "tools/test-setup.sh start keystone" and source '
+           '.services/env.sh, or run "tox -e all", which does both.' % URL)
 
 AUTH_MESSAGE = 'The request you have made requires authentication.'
 
@@ -56,15 +49,6 @@ def missing():
 
 def keystone_url():
     return os.environ[URL]
-
-
-def _services():
-    """tools/services/services.py as a module (importing starts nothing)."""
-    spec = importlib.util.spec_from_file_location('deploysvc_services',
-                                                  SERVICES_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Identity(object):
@@ -123,6 +107,36 @@ def revoke(token):
     if response.status_code != 204:
         raise RuntimeError('Keystone did not revoke the token: %s %s'
                            % (response.status_code, response.text))
+
+
+def register_endpoint(url):
+    """Point the catalog's ``orchestration`` endpoints at ``url``.
+
+    Creates the ``deploysvc`` orchestration service when missing; every
+    public/internal/admin endpoint of it in the region is replaced by one
+    on ``url``.  Hold ``catalog_lock()`` meanwhile.
+    """
+    admin = Identity('ADMIN').session()
+    base_url = keystone_url()
+
+    def call(method, path, body=None, **params):
+        response = admin.request(base_url + path, method, json=body,
+                                 params=params, raise_exc=True)
+        return response.json() if response.content else None
+
+    services = call('GET', '/services', type='orchestration')['services']
+    if services:
+        service_id = services[0]['id']
+    else:
+        service_id = call('POST', '/services', {'service': {
+            'type': 'orchestration', 'name': 'deploysvc'}})['service']['id']
+    for endpoint in call('GET', '/endpoints',
+                         service_id=service_id)['endpoints']:
+        call('DELETE', '/endpoints/' + endpoint['id'])
+    for interface in ('public', 'internal', 'admin'):
+        call('POST', '/endpoints', {'endpoint': {
+            'service_id': service_id, 'interface': interface, 'url': url,
+            'region_id': REGION}})
 
 
 @contextlib.contextmanager
@@ -205,8 +219,7 @@ class KeystoneServerFixture(base.ServerFixture):
 
         Hold ``catalog_lock()`` around this and every use of the catalog.
         """
-        return _services().register_endpoint(self.catalog_url,
-                                             env=dict(os.environ))
+        register_endpoint(self.catalog_url)
 
     def call(self, method, path, token=None, body=None, headers=None):
         """One request with ``token``; the body decoded when it is JSON."""

@@ -17,6 +17,7 @@ import uuid
 
 from deploysvc.tests.functional import agents
 from deploysvc.tests.functional import base
+from deploysvc.tests import utils
 
 DEPLOY_INPUTS = ('deploy_server_id', 'deploy_action',
                  'deploy_signal_transport', 'deploy_signal_id',
@@ -42,7 +43,7 @@ exit 3
 '''
 
 
-class AgentLoopTest(base.FunctionalTestCase):
+class AgentLoopTest(utils.HttpHelpers, base.FunctionalTestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -95,17 +96,19 @@ class AgentLoopTest(base.FunctionalTestCase):
 
     # -- objects ------------------------------------------------------------
 
-    def create_deployment(self, script, action='CREATE',
-                          greeting='hello'):
-        config = self.api('POST', '/software_configs', {
-            'name': 'agent-loop', 'group': 'script', 'config': script,
-            'inputs': [{'name': 'greeting'}, {'name': 'marker'}],
-            'outputs': [{'name': 'result'}]})['software_config']
-        deployment = self.api('POST', '/software_deployments', {
-            'config_id': config['id'], 'server_id': self.server_id,
-            'input_values': {'greeting': greeting, 'marker': self.marker},
-            'action': action, 'status': 'IN_PROGRESS',
-            'status_reason': 'Deploy data available'})['software_deployment']
+    def post_json(self, path, body):
+        return self.api('POST', path, body)
+
+    def deploy(self, script, action='CREATE', greeting='hello'):
+        """A config running ``script`` and its deployment on the server."""
+        config = self.create_config(
+            name='agent-loop', config=script,
+            inputs=[{'name': 'greeting'}, {'name': 'marker'}],
+            outputs=[{'name': 'result'}])
+        deployment = self.create_deployment(
+            config['id'], self.server_id,
+            input_values={'greeting': greeting, 'marker': self.marker},
+            action=action, status_reason='Deploy data available')
         self.assertEqual('IN_PROGRESS', deployment['status'])
         return config, deployment
 
@@ -185,7 +188,7 @@ class AgentLoopTest(base.FunctionalTestCase):
     # -- tests --------------------------------------------------------------
 
     def test_script_runs_and_outputs_are_signalled(self):
-        config, deployment = self.create_deployment(GOOD_SCRIPT)
+        config, deployment = self.deploy(GOOD_SCRIPT)
         url = self.metadata_url()
         _, item = self.served(url)
         self.assertEqual(GOOD_SCRIPT, item['config'])
@@ -212,7 +215,7 @@ class AgentLoopTest(base.FunctionalTestCase):
         self.assertIn('Outputs received', self.history(deployment['id']))
 
     def test_failing_script_fails_the_deployment(self):
-        _, deployment = self.create_deployment(BAD_SCRIPT)
+        _, deployment = self.deploy(BAD_SCRIPT)
         url = self.metadata_url()
         _, item = self.served(url)
         self.assert_item(item, deployment, 'CREATE', 'hello')
@@ -231,7 +234,7 @@ class AgentLoopTest(base.FunctionalTestCase):
         self.assertIn(reason, self.history(deployment['id']))
 
     def test_new_action_and_new_inputs_run_the_script_again(self):
-        _, deployment = self.create_deployment(GOOD_SCRIPT)
+        _, deployment = self.deploy(GOOD_SCRIPT)
         url = self.metadata_url()
         _, first = self.served(url)
         self.run_agent(url)
@@ -283,7 +286,7 @@ class AgentLoopTest(base.FunctionalTestCase):
                          shown['output_values']['result'])
 
     def test_unchanged_metadata_is_not_modified_and_not_rerun(self):
-        _, deployment = self.create_deployment(GOOD_SCRIPT)
+        _, deployment = self.deploy(GOOD_SCRIPT)
         url = self.metadata_url()
         self.run_agent(url)
         self.assertEqual('COMPLETE',
@@ -324,7 +327,7 @@ class AgentLoopTest(base.FunctionalTestCase):
     def test_rotated_and_revoked_urls_stop_working(self):
         path = '/server_agents/%s' % self.server_id
         self.api('GET', path, status=404)
-        self.create_deployment(GOOD_SCRIPT)
+        self.deploy(GOOD_SCRIPT)
         old = self.metadata_url()
         shown = self.api('GET', path)['server_agent']
         self.assertEqual(old, shown['metadata_url'])

@@ -5,8 +5,7 @@ It runs the real benchmark with tiny counts (SQLite, one worker, 20 rows,
 every
 scenario must run with zero errors against the shipped ``deploysvc-api``,
 and the report must carry the ceiling, the query plans and a profile.  The
-aggregation of several rounds is covered by
-deploysvc/tests/unit/test_bench_report.py.
+aggregation of several rounds is covered by test_bench_report.py.
 """
 
 import json

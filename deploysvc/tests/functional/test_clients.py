@@ -15,6 +15,7 @@ from heatclient import exc
 from oslo_utils import uuidutils
 
 from deploysvc.tests.functional import base
+from deploysvc.tests import utils
 
 TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
 
@@ -63,10 +64,10 @@ class HeatClientTest(base.FunctionalTestCase):
         self.project_id = new_project()
         self.hc = self.heat(self.project_id)
 
-    def create_config(self, name='cfg', **kw):
-        body = dict(name=name, group='script', config=SCRIPT)
-        body.update(kw)
-        return self.hc.software_configs.create(**body)
+    def hc_create_config(self, **kw):
+        """A config created through heatclient (the client under test)."""
+        return self.hc.software_configs.create(
+            **utils.config_body(**dict({'config': SCRIPT}, **kw)))
 
     def test_config_create_get_delete(self):
         created = self.hc.software_configs.create(
@@ -103,7 +104,7 @@ class HeatClientTest(base.FunctionalTestCase):
             self.hc.software_configs.get(created.id).to_dict())
 
     def test_config_list_limit_marker(self):
-        ids = {self.create_config(name='c%d' % i).id for i in range(3)}
+        ids = {self.hc_create_config(name='c%d' % i).id for i in range(3)}
         # Another project's config is never listed.
         self.heat(new_project()).software_configs.create(name='foreign')
 
@@ -141,8 +142,8 @@ class HeatClientTest(base.FunctionalTestCase):
         self.assertEqual('NotFound', error.error['error']['type'])
 
     def test_deployment_lifecycle(self):
-        config = self.create_config(inputs=[{'name': 'foo'}],
-                                    outputs=[{'name': 'result'}])
+        config = self.hc_create_config(inputs=[{'name': 'foo'}],
+                                       outputs=[{'name': 'result'}])
         created = self.hc.software_deployments.create(
             config_id=config.id, server_id='server-1', action='CREATE',
             status='IN_PROGRESS', input_values={'foo': 'fooooo'})
@@ -192,7 +193,7 @@ class HeatClientTest(base.FunctionalTestCase):
                          self.hc.software_configs.get(config.id).id)
 
     def test_deployment_list_by_server(self):
-        config = self.create_config()
+        config = self.hc_create_config()
         mine = [self.hc.software_deployments.create(
             config_id=config.id, server_id='server-a', action='CREATE',
             status='COMPLETE', status_reason='r%d' % i) for i in range(2)]
@@ -218,12 +219,12 @@ class HeatClientTest(base.FunctionalTestCase):
     def test_metadata_sorted_by_config_name(self):
         configs = {}
         for name in ('c-third', 'a-first', 'b-second'):
-            configs[name] = self.create_config(
+            configs[name] = self.hc_create_config(
                 name=name, inputs=[{'name': 'foo', 'value': name}])
             self.hc.software_deployments.create(
                 config_id=configs[name].id, server_id='server-md',
                 action='CREATE', status='IN_PROGRESS')
-        unrelated = self.create_config(name='0-elsewhere')
+        unrelated = self.hc_create_config(name='0-elsewhere')
         self.hc.software_deployments.create(
             config_id=unrelated.id, server_id='server-other')
 
@@ -241,7 +242,7 @@ class HeatClientTest(base.FunctionalTestCase):
                          self.hc.software_deployments.metadata('nothing'))
 
     def test_delete_referenced_config_conflicts(self):
-        config = self.create_config()
+        config = self.hc_create_config()
         deployment = self.hc.software_deployments.create(
             config_id=config.id, server_id='server-1')
 
@@ -272,7 +273,7 @@ class HeatClientTest(base.FunctionalTestCase):
         self.assertEqual([], self.hc.software_deployments.list())
 
     def test_update_with_unknown_status_rejected(self):
-        config = self.create_config()
+        config = self.hc_create_config()
         deployment = self.hc.software_deployments.create(
             config_id=config.id, server_id='server-1', status='IN_PROGRESS')
         error = self.assertRaises(exc.HTTPBadRequest,

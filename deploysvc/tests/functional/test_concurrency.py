@@ -46,6 +46,7 @@ from testtools import content
 from deploysvc.db import migration
 from deploysvc.db import models
 from deploysvc.tests.functional import base
+from deploysvc.tests import utils
 
 WORKERS = 4
 THREADS = 16
@@ -148,7 +149,9 @@ def concurrently(count, func):
         return [future.result() for future in futures]
 
 
-class ConcurrencyTest(testtools.TestCase):
+class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
+
+    WHERE = ('project',)
 
     def setUp(self):
         super().setUp()
@@ -159,10 +162,9 @@ class ConcurrencyTest(testtools.TestCase):
         admin_url = os.environ.get(env_name)
         if not admin_url:
             self.fail('%s is not set: this test needs that database server. '
-                      'Start it with "python3 tools/services/services.py '
-                      'start" and export the variables of .services/env.sh, '
-                      'or run "tools/run_tests.py", which does both.'
-                      % env_name)
+                      'Start it with "tools/test-setup.sh start" and source '
+                      '.services/env.sh, or run "tox -e all", which does '
+                      'both.' % env_name)
         database = self.useFixture(ServerDatabase(admin_url))
         self.migrate(database)
         self.server = self.useFixture(base.ServerFixture(
@@ -209,21 +211,10 @@ class ConcurrencyTest(testtools.TestCase):
 
     # -- helpers -------------------------------------------------------------
 
-    def create_config(self, project, name='cfg'):
-        response = self.load.call('POST', project, '/software_configs',
-                                  {'name': name, 'group': 'script',
-                                   'config': 'echo %s' % name})
+    def post_json(self, path, body, project):
+        response = self.load.call('POST', project, path, body)
         self.assertEqual(200, response.status, response.body)
-        return response.body['software_config']['id']
-
-    def create_deployment(self, project, config_id, server_id='srv'):
-        response = self.load.call('POST', project, '/software_deployments',
-                                  {'config_id': config_id,
-                                   'server_id': server_id,
-                                   'action': 'CREATE',
-                                   'status': 'IN_PROGRESS'})
-        self.assertEqual(200, response.status, response.body)
-        return response.body['software_deployment']['id']
+        return response.body
 
     def list_ids(self, project, collection):
         response = self.load.call('GET', project, '/' + collection)
@@ -286,8 +277,10 @@ class ConcurrencyTest(testtools.TestCase):
 
     def check_serialized_updates(self, figures):
         project = new_project()
-        config_id = self.create_config(project)
-        deployment_id = self.create_deployment(project, config_id)
+        config_id = self.create_config(project=project,
+                                       config='echo cfg')['id']
+        deployment_id = self.create_deployment(config_id, 'srv',
+                                               project=project)['id']
         path = '/software_deployments/' + deployment_id
 
         def writer(thread):
@@ -333,7 +326,9 @@ class ConcurrencyTest(testtools.TestCase):
 
         def race(i):
             project = new_project()
-            config_id = self.create_config(project, 'race-%d' % i)
+            config_id = self.create_config(
+                project=project, name='race-%d' % i,
+                config='echo race-%d' % i)['id']
             delete, create = concurrently(2, lambda side: self.load.call(
                 *(('DELETE', project, '/software_configs/' + config_id)
                   if side == 0 else

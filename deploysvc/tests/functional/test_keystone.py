@@ -2,7 +2,7 @@
 
 ``deploysvc-api`` runs with ``auth_strategy = keystone`` (see
 keystone_fixtures); every token comes from the Keystone that
-tools/services/services.py seeded:
+tools/test-setup.sh started and tools/keystone_seed.py seeded:
 
 =============  ======================  ===================================
 identity       project                 roles (Keystone expands implied)
@@ -34,6 +34,7 @@ import testtools
 from deploysvc.tests.functional import base
 from deploysvc.tests.functional import keystone_fixtures
 from deploysvc.tests import rbac_matrix
+from deploysvc.tests import utils
 
 ELSEWHERE = 'no-such-project'
 AUTH_MESSAGE = keystone_fixtures.AUTH_MESSAGE
@@ -125,7 +126,7 @@ def new_id():
     return uuidutils.generate_uuid()
 
 
-class KeystoneTestCase(testtools.TestCase):
+class KeystoneTestCase(utils.HttpHelpers, testtools.TestCase):
     """One keystone-pipeline server per class, and a token per identity.
 
     When Keystone is not available the class starts nothing and every
@@ -135,6 +136,8 @@ class KeystoneTestCase(testtools.TestCase):
     server = None
     tokens = None
     problem = None
+    WHERE = ('key',)
+    config_defaults = {'config': SCRIPT}
 
     @classmethod
     def setUpClass(cls):
@@ -184,17 +187,9 @@ class KeystoneTestCase(testtools.TestCase):
         self.assertEqual(status, response.status, response.body)
         return response.body
 
-    def create_config(self, key='DEMO_MEMBER', name='cfg'):
-        return self.ok(key, 'POST', self.project(key), '/software_configs',
-                       {'name': name, 'group': 'script',
-                        'config': SCRIPT})['software_config']
-
-    def create_deployment(self, config_id, server_id, key='DEMO_MEMBER',
-                          **extra):
-        body = dict(config_id=config_id, server_id=server_id,
-                    action='CREATE', status='IN_PROGRESS', **extra)
-        return self.ok(key, 'POST', self.project(key),
-                       '/software_deployments', body)['software_deployment']
+    def post_json(self, path, body, key='DEMO_MEMBER'):
+        """POST to the project of ``key`` with its token; asserts 200."""
+        return self.ok(key, 'POST', self.project(key), path, body)
 
     def assertError(self, response, status, error_type, message):
         self.assertEqual(status, response.status, response.body)
@@ -486,11 +481,12 @@ class TestAdmin(KeystoneTestCase):
 
     def test_admin_sees_and_manages_every_project(self):
         server = new_id()
-        demo_config = self.create_config('DEMO_MEMBER', 'demo-config')
-        alt_config = self.create_config('ALT_MEMBER', 'alt-config')
+        demo_config = self.create_config(key='DEMO_MEMBER', name='demo-config')
+        alt_config = self.create_config(key='ALT_MEMBER', name='alt-config')
         demo = self.create_deployment(demo_config['id'], server,
-                                      'DEMO_MEMBER')
-        alt = self.create_deployment(alt_config['id'], server, 'ALT_MEMBER')
+                                      key='DEMO_MEMBER')
+        alt = self.create_deployment(alt_config['id'], server,
+                                     key='ALT_MEMBER')
         expected = {demo['id']: self.project('DEMO_MEMBER'),
                     alt['id']: self.project('ALT_MEMBER')}
 
@@ -532,7 +528,7 @@ class TestAdmin(KeystoneTestCase):
                          listed['software_deployments'][0]['status'])
 
     def test_an_admin_outside_the_admin_project_is_not_cloud_admin(self):
-        config = self.create_config('DEMO_MEMBER')
+        config = self.create_config(key='DEMO_MEMBER')
         response = self.call('SERVICE', 'GET', self.project('SERVICE'),
                              '/software_configs/' + config['id'])
         self.assertError(response, 404, 'NotFound',

@@ -156,10 +156,6 @@ class TestApiSamples(base.ApiTestCase):
         self.assertEqual('application/json', response.content_type)
         self.assertSample(name, response.json)
 
-    def create_config(self, body=None):
-        response = self.post('/software_configs', body or CONFIG, status=200)
-        return response
-
     def test_every_sample_is_checked(self):
         self.assertEqual(sorted(SAMPLES), sorted(
             name for name in os.listdir(SAMPLES_DIR)
@@ -171,14 +167,14 @@ class TestApiSamples(base.ApiTestCase):
 
     def test_configs(self):
         self.assertSample('config-create-request.json', CONFIG)
-        created = self.create_config()
+        created = self.post('/software_configs', CONFIG, status=200)
         self.assertResponseSample('config-create-response.json', created,
                                   200)
         config_id = created.json['software_config']['id']
         shown = self.get('/software_configs/' + config_id)
         self.assertResponseSample('config-show-response.json', shown, 200)
-        self.create_config({'name': 'motd', 'group': 'ansible',
-                            'config': '- hosts: all\n'})
+        self.create_config(name='motd', group='ansible',
+                           config='- hosts: all\n')
         listed = self.get('/software_configs?limit=10')
         self.assertResponseSample('config-list-response.json', listed, 200)
         admin = self.get('/software_configs',
@@ -187,7 +183,7 @@ class TestApiSamples(base.ApiTestCase):
                                   200)
 
     def test_deployments(self):
-        config_id = self.create_config().json['software_config']['id']
+        config_id = self.create_config(**CONFIG)['id']
         request = {
             'config_id': config_id,
             'server_id': SERVER_ID,
@@ -234,13 +230,10 @@ class TestApiSamples(base.ApiTestCase):
 
     def test_agent_loop(self):
         self.config(public_endpoint=PUBLIC_ENDPOINT, group='api')
-        config_id = self.create_config().json['software_config']['id']
-        deployment_id = self.post('/software_deployments', {
-            'config_id': config_id, 'server_id': SERVER_ID,
-            'action': 'CREATE', 'status': 'IN_PROGRESS',
-            'status_reason': 'Deploy data available',
-            'input_values': {'bar': 'web.conf'},
-        }, status=200).json['software_deployment']['id']
+        config_id = self.create_config(**CONFIG)['id']
+        deployment_id = self.create_deployment(
+            config_id, SERVER_ID, status_reason='Deploy data available',
+            input_values={'bar': 'web.conf'})['id']
 
         path = '/server_agents/' + SERVER_ID
         created = self.post(path, None)
@@ -318,7 +311,7 @@ class TestApiSamples(base.ApiTestCase):
                             headers=self.headers())
         self.assertResponseSample('error-tenant-forbidden-response.json',
                                   response, 403)
-        config_id = self.create_config().json['software_config']['id']
+        config_id = self.create_config(**CONFIG)['id']
         response = self.post('/software_deployments',
                              {'config_id': config_id, 'server_id': SERVER_ID,
                               'status': 'DONE'})

@@ -6,12 +6,14 @@ import webtest
 
 from deploysvc.api import app
 from deploysvc.tests import base
+from deploysvc.tests import utils
 
 
-class ApiTestCase(base.TestCase):
+class ApiTestCase(utils.HttpHelpers, base.TestCase):
     """Requests go through every middleware and the real policy."""
 
     project_id = base.PROJECT
+    WHERE = ('project_id',)
 
     def setUp(self):
         super().setUp()
@@ -62,6 +64,10 @@ class ApiTestCase(base.TestCase):
     def delete(self, path, **kw):
         return self.request('DELETE', self.url(path, kw.get('project_id')),
                             **kw)
+
+    def post_json(self, path, body, project_id=None):
+        """POST as a member of ``project_id``; asserts 200, returns JSON."""
+        return self.post(path, body, status=200, project_id=project_id).json
 
     def assertError(self, response, status, error_type, message=None):
         """Heat's error body: code/title/explanation/error{type,message}."""

@@ -93,26 +93,12 @@ class Clock(fixtures.Fixture):
 class AgentTestCase(base.ApiTestCase):
     """Helpers: configs, deployments, agent URLs, polls and signals."""
 
-    def create_config(self, project_id=None, **kw):
-        body = {'name': 'cfg', 'group': 'script', 'config': 'echo hi',
-                'inputs': [{'name': 'foo', 'type': 'String'},
-                           {'name': 'bar', 'type': 'String',
-                            'default': 'dflt'}],
-                'outputs': OUTPUTS, 'options': {'opt': 1}}
-        body.update(kw)
-        return self.post('/software_configs', body, status=200,
-                         project_id=project_id).json['software_config']
-
-    def create_deployment(self, config_id=None, server_id=SERVER,
-                          project_id=None, **kw):
-        if config_id is None:
-            config_id = self.create_config(project_id=project_id)['id']
-        body = {'config_id': config_id, 'server_id': server_id,
-                'action': 'CREATE', 'status': 'IN_PROGRESS',
-                'status_reason': 'Deploy data available'}
-        body.update(kw)
-        return self.post('/software_deployments', body, status=200,
-                         project_id=project_id).json['software_deployment']
+    config_defaults = {
+        'inputs': [{'name': 'foo', 'type': 'String'},
+                   {'name': 'bar', 'type': 'String', 'default': 'dflt'}],
+        'outputs': OUTPUTS, 'options': {'opt': 1}}
+    deployment_defaults = {'server_id': SERVER,
+                           'status_reason': 'Deploy data available'}
 
     def update_deployment(self, deployment_id, body, project_id=None):
         return self.put('/software_deployments/' + deployment_id, body,

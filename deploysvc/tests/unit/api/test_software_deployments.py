@@ -45,8 +45,8 @@ class DeploymentTestCase(base.ApiTestCase):
         return {'project_id': project_id,
                 'headers': self.headers(project_id, roles=roles)}
 
-    def create_deployment(self, context=None, config_id=None, **kw):
-        """A deployment made by the factory (status IN_PROGRESS, CREATE)."""
+    def seed_deployment(self, context=None, config_id=None, **kw):
+        """A deployment stored by the DB factory (IN_PROGRESS, CREATE)."""
         context = context or self.context
         if config_id is None:
             config_id = (self.sc.id if context is self.context
@@ -297,7 +297,7 @@ class TestQuota(DeploymentTestCase):
 
     def test_limit_is_per_project(self):
         self.config(max_software_deployments_per_tenant=1)
-        self.create_deployment(context=self.other_context)
+        self.seed_deployment(context=self.other_context)
         self.create()
         self.assertError(self.create(status=None), 400, 'RequestLimitExceeded',
                          self.message % 1)
@@ -312,7 +312,7 @@ class TestQuota(DeploymentTestCase):
 class TestShow(DeploymentTestCase):
 
     def test_show(self):
-        row = self.create_deployment(input_values={'foo': 'bar'})
+        row = self.seed_deployment(input_values={'foo': 'bar'})
         response = self.get('/software_deployments/' + row.id, status=200)
         self.assertEqual('application/json', response.content_type)
         self.assertEqual({'software_deployment': self.expected(
@@ -324,13 +324,13 @@ class TestShow(DeploymentTestCase):
                          'Deployment with id missing not found')
 
     def test_show_other_project(self):
-        row = self.create_deployment(context=self.other_context)
+        row = self.seed_deployment(context=self.other_context)
         self.assertError(self.get('/software_deployments/' + row.id),
                          404, 'NotFound',
                          'Deployment with id %s not found' % row.id)
 
     def test_show_as_stack_user_project(self):
-        row = self.create_deployment(
+        row = self.seed_deployment(
             stack_user_project_id=STACK_USER_PROJECT)
         response = self.get(
             '/software_deployments/' + row.id, status=200,
@@ -339,7 +339,7 @@ class TestShow(DeploymentTestCase):
                          response.json)
 
     def test_show_admin_other_project(self):
-        row = self.create_deployment(context=self.other_context)
+        row = self.seed_deployment(context=self.other_context)
         response = self.get('/software_deployments/' + row.id, status=200,
                             headers=self.admin_headers())
         self.assertEqual({'software_deployment': self.expected(
@@ -351,7 +351,7 @@ class TestUpdate(DeploymentTestCase):
 
     def setUp(self):
         super().setUp()
-        self.row = self.create_deployment(
+        self.row = self.seed_deployment(
             input_values={'foo': 'bar'}, output_values={'old': 1})
 
     def put_deployment(self, body, status=200, **kw):
@@ -524,7 +524,7 @@ class TestUpdate(DeploymentTestCase):
         self.assertEqual('IN_PROGRESS', self.shown()['status'])
 
     def test_update_as_stack_user_project_member(self):
-        row = self.create_deployment(
+        row = self.seed_deployment(
             stack_user_project_id=STACK_USER_PROJECT)
         response = self.put('/software_deployments/' + row.id,
                             {'status': 'COMPLETE'}, status=200,
@@ -536,7 +536,7 @@ class TestUpdate(DeploymentTestCase):
 class TestDelete(DeploymentTestCase):
 
     def test_delete(self):
-        row = self.create_deployment()
+        row = self.seed_deployment()
         response = self.delete('/software_deployments/' + row.id,
                                status=204)
         self.assertEqual(b'', response.body)
@@ -549,14 +549,14 @@ class TestDelete(DeploymentTestCase):
         self.assertEqual(self.sc.id, config.json['software_config']['id'])
 
     def test_delete_twice(self):
-        row = self.create_deployment()
+        row = self.seed_deployment()
         self.delete('/software_deployments/' + row.id, status=204)
         self.assertError(self.delete('/software_deployments/' + row.id),
                          404, 'NotFound',
                          'Deployment with id %s not found' % row.id)
 
     def test_delete_other_project(self):
-        row = self.create_deployment(context=self.other_context)
+        row = self.seed_deployment(context=self.other_context)
         self.assertError(self.delete('/software_deployments/' + row.id),
                          404, 'NotFound',
                          'Deployment with id %s not found' % row.id)
@@ -564,7 +564,7 @@ class TestDelete(DeploymentTestCase):
                  **self.as_project(test_base.OTHER_PROJECT))
 
     def test_delete_as_admin(self):
-        row = self.create_deployment(context=self.other_context)
+        row = self.seed_deployment(context=self.other_context)
         self.delete('/software_deployments/' + row.id, status=204,
                     headers=self.admin_headers())
         self.get('/software_deployments/' + row.id, status=404,
@@ -580,7 +580,7 @@ class TestList(DeploymentTestCase):
         for i, (action, status) in enumerate([('CREATE', 'COMPLETE'),
                                               ('UPDATE', 'IN_PROGRESS'),
                                               ('DELETE', 'FAILED')]):
-            rows.append(self.create_deployment(
+            rows.append(self.seed_deployment(
                 server_id='server-%d' % (i % 2), action=action,
                 status=status))
             self.clock.advance_time_seconds(1)
@@ -603,7 +603,7 @@ class TestList(DeploymentTestCase):
         ]}, response.json)
 
     def test_same_creation_time_ordered_by_id(self):
-        rows = [self.create_deployment() for _ in range(4)]
+        rows = [self.seed_deployment() for _ in range(4)]
         self.assertEqual(sorted(r.id for r in rows), self.list_ids())
 
     @ddt.unpack
@@ -622,8 +622,8 @@ class TestList(DeploymentTestCase):
 
     def test_config_id_filter(self):
         other = utils.create_test_config(self.context)
-        first = self.create_deployment()
-        second = self.create_deployment(config_id=other.id)
+        first = self.seed_deployment()
+        second = self.seed_deployment(config_id=other.id)
         self.assertEqual([first.id],
                          self.list_ids('?config_id=' + self.sc.id))
         self.assertEqual([second.id], self.list_ids('?config_id=' + other.id))
@@ -657,7 +657,7 @@ class TestList(DeploymentTestCase):
             'Invalid marker: deployment missing not found.')
 
     def test_marker_of_other_project(self):
-        foreign = self.create_deployment(context=self.other_context)
+        foreign = self.seed_deployment(context=self.other_context)
         self.assertError(
             self.list_deployments('?marker=' + foreign.id), 400,
             'HTTPBadRequest',
@@ -733,18 +733,18 @@ class TestList(DeploymentTestCase):
                          'HTTPBadRequest', message)
 
     def test_other_projects_excluded(self):
-        own = self.create_deployment()
-        foreign = self.create_deployment(context=self.other_context)
+        own = self.seed_deployment()
+        foreign = self.seed_deployment(context=self.other_context)
         self.assertEqual([own.id], self.list_ids())
         self.assertEqual([foreign.id], self.list_ids(
             **self.as_project(test_base.OTHER_PROJECT)))
 
     def test_stack_user_project_sees_rows_naming_it(self):
-        self.create_deployment()
-        named = self.create_deployment(
+        self.seed_deployment()
+        named = self.seed_deployment(
             stack_user_project_id=STACK_USER_PROJECT)
         self.clock.advance_time_seconds(1)
-        own = self.create_deployment(
+        own = self.seed_deployment(
             context=self.make_context(STACK_USER_PROJECT))
         response = self.list_deployments(
             status=200, **self.as_project(STACK_USER_PROJECT, roles='reader'))
@@ -753,9 +753,9 @@ class TestList(DeploymentTestCase):
             self.expected(own, creation_time=_time(1))]}, response.json)
 
     def test_admin_sees_all_with_project(self):
-        own = self.create_deployment()
+        own = self.seed_deployment()
         self.clock.advance_time_seconds(1)
-        foreign = self.create_deployment(context=self.other_context)
+        foreign = self.seed_deployment(context=self.other_context)
         response = self.list_deployments(status=200,
                                          headers=self.admin_headers())
         self.assertEqual({'software_deployments': [

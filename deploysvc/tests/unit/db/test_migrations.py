@@ -1,18 +1,19 @@
-"""The alembic migrations produce exactly the models, on a fresh SQLite.
+"""The alembic migrations produce exactly the models, on a fresh database.
 
 The schema is built by ``deploysvc.db.migration.upgrade`` (what
-``deploysvc-manage db sync`` runs) on a new engine patched into the DB API's
-transaction context manager, instead of the fixture's ``create_all``.
+``deploysvc-manage db sync`` runs) on an empty database patched into the DB
+API's engine facade, instead of the fixture's ``create_all``: in-memory
+SQLite, or a new database on the PostgreSQL or MariaDB server named by
+``DEPLOYSVC_TEST_DB_URL`` (tools/run_tests.py runs these tests on both),
+where column types, server defaults and constraints can really differ from
+the models.
 """
 
-import fixtures
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import engines
 from oslo_db.sqlalchemy import test_migrations
 from oslotest import base as oslotest_base
 import sqlalchemy as sa
 
-from deploysvc import conf
 from deploysvc.db import configs
 from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
@@ -23,24 +24,13 @@ from deploysvc.tests import fixtures as test_fixtures
 from deploysvc.tests import utils
 
 
-class MigratedDatabase(fixtures.Fixture):
-    """An empty in-memory SQLite engine, patched into the DB API."""
-
-    def _setUp(self):
-        db_engine.configure(conf.CONF)
-        self.engine = engines.create_engine('sqlite://', sqlite_fk=True)
-        self.addCleanup(self.engine.dispose)
-        self.addCleanup(db_engine.context_manager.patch_engine(self.engine))
-        self.addCleanup(db_engine.close_parked)
-
-
 class MigrationTestCase(oslotest_base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
         self.useFixture(test_fixtures.ConfFixture())
         self.useFixture(test_fixtures.PolicyFixture())
-        self.database = self.useFixture(MigratedDatabase())
+        self.database = self.useFixture(test_fixtures.EmptyDatabase())
 
     def tables(self):
         return sorted(sa.inspect(self.database.engine).get_table_names())

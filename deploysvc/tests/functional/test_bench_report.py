@@ -1,9 +1,12 @@
 """The benchmark's report from several rounds (tools/bench/bench.py).
 
-The benchmark itself runs in deploysvc/tests/functional/test_bench_smoke.py
-(one round); these tests cover its pure functions: the interleaving of the
-rounds, best / median / ratio aggregation, the targets, the printed report
-and --compare against reports of one round (every report before --rounds).
+The benchmark itself runs in test_bench_smoke.py (one round); these tests
+cover its pure functions: the interleaving of the rounds, best / median /
+ratio aggregation, the targets, the printed report and --compare against
+reports of one round (every report before --rounds).  They live with the
+functional tests because bench.py drives the real server through the
+functional fixtures (and so imports python-heatclient): unit discovery
+imports nothing from tools/ or from the functional tests.
 """
 
 import importlib.util

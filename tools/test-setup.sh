@@ -1,0 +1,244 @@
+#!/bin/bash
+# Private PostgreSQL, MariaDB and Keystone for the test suites.
+#
+#   tools/test-setup.sh start [pg] [mysql] [keystone]   (default: all three)
+#   tools/test-setup.sh stop
+#
+# start installs the missing Debian packages of bindep.txt (needs root and
+# the bindep command, which tox -e all provides), starts each server on a
+# free port of 127.0.0.1 with fresh data, and writes DIR/env.sh and
+# DIR/env.json: DEPLOYSVC_TEST_{PG,MYSQL}_URL (a user that may create
+# databases) and DEPLOYSVC_TEST_KEYSTONE_* (tools/keystone_seed.py).
+# DIR is $DEPLOYSVC_SERVICES_DIR, else .services of the repository.
+#
+# stop signals only the processes this script started: the PIDs it wrote
+# to DIR/run/*.pid, never a process found by name or port (other database
+# servers on the machine, someone else's test run, are none of ours).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=$(mkdir -p "${DEPLOYSVC_SERVICES_DIR:-$ROOT/.services}" && cd "${DEPLOYSVC_SERVICES_DIR:-$ROOT/.services}" && pwd)
+RUN=$DIR/run
+LOGS=$DIR/logs
+KEYSTONE_VENV=${DEPLOYSVC_KEYSTONE_VENV:-$DIR/keystone-venv}
+# gunicorn 23.0.0: the version Keystone's timings here were measured with.
+KEYSTONE_PIP_SPEC=${DEPLOYSVC_KEYSTONE_PIP_SPEC:-keystone>=30,<31 gunicorn==23.0.0}
+
+die() { echo "test-setup: $*" >&2; exit 1; }
+say() { echo "test-setup: $*" >&2; }
+secret() { od -An -tx1 -N12 /dev/urandom | tr -d ' \n'; }
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# spawn NAME CMD...: CMD in the background (exec'd, so $! is its PID).
+spawn() {
+    local name=$1; shift
+    "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+    echo $! >"$RUN/$name.pid"
+}
+
+# wait_for NAME SECONDS CMD...: until CMD succeeds, while NAME runs.
+wait_for() {
+    local name=$1 tenths=$(($2 * 10)) pid; shift 2
+    pid=$(cat "$RUN/$name.pid")
+    while ! "$@" >/dev/null 2>&1; do
+        tenths=$((tenths - 1))
+        if [ "$tenths" -le 0 ] || ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 30 "$LOGS/$name.log" >&2
+            die "$name did not start (log: $LOGS/$name.log)"
+        fi
+        sleep 0.1
+    done
+}
+
+install_packages() {
+    local missing policy=/usr/sbin/policy-rc.d
+    command -v bindep >/dev/null || die "bindep is missing (pip install bindep)"
+    missing=$(bindep -b test || true)
+    [ -n "$missing" ] || return 0
+    [ "$(id -u)" = 0 ] || die "missing packages, run as root: $missing"
+    # The packages' scripts would start the system's own servers; this
+    # script starts its own, so forbid service starts for the install.
+    if [ ! -e $policy ]; then
+        printf '#!/bin/sh\nexit 101\n' >$policy
+        chmod 755 $policy
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    say "apt-get install $missing"
+    apt-get update -q >>"$LOGS/apt.log"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends -o DPkg::Lock::Timeout=600 $missing \
+        >>"$LOGS/apt.log"
+}
+
+start_pg() {
+    local bin port pw pgdir
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    # Outside DIR: the postgres user may not be able to enter the checkout.
+    pgdir=$(mktemp -d /tmp/deploysvc-pg.XXXXXX)
+    echo "$pgdir" >"$RUN/pg.dir"
+    chown postgres: "$pgdir"
+    # PostgreSQL refuses to run as root.
+    local as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups)
+    "${as_pg[@]}" "$bin/initdb" -D "$pgdir/data" -U postgres -E UTF8 \
+        --no-locale --auth-local=trust --auth-host=scram-sha-256 --no-sync \
+        >>"$LOGS/pg.log"
+    port=$(free_port)
+    # No durability: the data lives as long as the test run.
+    spawn pg "${as_pg[@]}" "$bin/postgres" -D "$pgdir/data" -p "$port" \
+        -k "$pgdir" -c listen_addresses=127.0.0.1 -c fsync=off \
+        -c synchronous_commit=off -c full_page_writes=off \
+        -c max_connections=200
+    local psql=("$bin/psql" -X -q -h "$pgdir" -p "$port" -U postgres
+                -v ON_ERROR_STOP=1)
+    wait_for pg 60 "${psql[@]}" -c 'SELECT 1'
+    pw=$(secret)
+    "${psql[@]}" -c "CREATE ROLE deploysvc LOGIN CREATEDB PASSWORD '$pw'" \
+        -c "CREATE DATABASE deploysvc OWNER deploysvc"
+    echo "DEPLOYSVC_TEST_PG_URL=postgresql+psycopg2://deploysvc:$pw@127.0.0.1:$port/deploysvc" >>"$RUN/env"
+    say "PostgreSQL on 127.0.0.1:$port"
+}
+
+start_mysql() {
+    local data=$DIR/mysql port pw sock
+    sock=$RUN/mysql.sock
+    rm -rf "$data" && mkdir -p "$data/tmp"
+    mariadb-install-db --no-defaults --datadir="$data/data" --user=root \
+        --auth-root-authentication-method=normal --skip-test-db \
+        >>"$LOGS/mysql.log"
+    port=$(free_port)
+    spawn mysql mariadbd --no-defaults --user=root --datadir="$data/data" \
+        --tmpdir="$data/tmp" --port="$port" --bind-address=127.0.0.1 \
+        --socket="$sock" --pid-file="$data/mariadbd.pid" \
+        --skip-name-resolve --skip-log-bin --max-connections=200 \
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+        --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+        --innodb-buffer-pool-size=128M --innodb-use-native-aio=0
+    local sql=(mariadb --no-defaults -S "$sock" -u root)
+    wait_for mysql 90 "${sql[@]}" -e 'SELECT 1'
+    pw=$(secret)
+    "${sql[@]}" -e "CREATE DATABASE deploysvc CHARACTER SET utf8mb4;
+        CREATE USER 'deploysvc'@'%' IDENTIFIED BY '$pw';
+        GRANT ALL PRIVILEGES ON *.* TO 'deploysvc'@'%' WITH GRANT OPTION;"
+    echo "DEPLOYSVC_TEST_MYSQL_URL=mysql+pymysql://deploysvc:$pw@127.0.0.1:$port/deploysvc?charset=utf8mb4" >>"$RUN/env"
+    say "MariaDB on 127.0.0.1:$port"
+}
+
+start_keystone() {
+    local ks=$DIR/keystone port url admin_pw key
+    if [ "$(cat "$KEYSTONE_VENV/.pip-spec" 2>/dev/null)" != "$KEYSTONE_PIP_SPEC" ]; then
+        say "pip install $KEYSTONE_PIP_SPEC into $KEYSTONE_VENV"
+        rm -rf "$KEYSTONE_VENV"
+        python3 -m venv "$KEYSTONE_VENV"
+        # shellcheck disable=SC2086  # the spec is a list of requirements
+        "$KEYSTONE_VENV/bin/pip" install -q --disable-pip-version-check \
+            $KEYSTONE_PIP_SPEC >>"$LOGS/keystone-pip.log"
+        echo "$KEYSTONE_PIP_SPEC" >"$KEYSTONE_VENV/.pip-spec"
+    fi
+    rm -rf "$ks" && mkdir -p "$ks/fernet-keys" "$ks/credential-keys"
+    for key in fernet-keys/0 fernet-keys/1 credential-keys/0 credential-keys/1; do
+        python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' >"$ks/$key"
+    done
+    chmod -R go-rwx "$ks"
+    port=$(free_port)
+    url=http://127.0.0.1:$port/v3
+    cat >"$ks/keystone.conf" <<EOF
+[DEFAULT]
+public_endpoint = http://127.0.0.1:$port
+use_stderr = true
+[database]
+connection = sqlite:///$ks/keystone.db
+[token]
+provider = fernet
+# Longer than a whole test run: tokens are taken once per test class.
+expiration = 14400
+[fernet_tokens]
+key_repository = $ks/fernet-keys
+[fernet_receipts]
+key_repository = $ks/fernet-keys
+[credential]
+key_repository = $ks/credential-keys
+[cache]
+enabled = true
+backend = oslo_cache.dict
+[identity]
+# bcrypt's minimum cost: password authentication stays fast in the tests.
+password_hash_rounds = 4
+max_password_length = 72
+[resource]
+admin_project_name = admin
+admin_project_domain_name = Default
+[oslo_messaging_notifications]
+driver = noop
+EOF
+    # keystone reads sys.argv as its own command line: hide gunicorn's.
+    printf 'import sys\nsys.argv = sys.argv[:1]\nfrom keystone.wsgi.api import application  # noqa\n' \
+        >"$ks/keystone_wsgi.py"
+    export OS_KEYSTONE_CONFIG_FILES=$ks/keystone.conf
+    local manage=("$KEYSTONE_VENV/bin/keystone-manage" --config-file "$ks/keystone.conf")
+    admin_pw=$(secret)
+    "${manage[@]}" db_sync >>"$LOGS/keystone.log" 2>&1
+    "${manage[@]}" bootstrap --bootstrap-password "$admin_pw" \
+        --bootstrap-region-id RegionOne --bootstrap-public-url "$url" \
+        --bootstrap-internal-url "$url" --bootstrap-admin-url "$url" \
+        >>"$LOGS/keystone.log" 2>&1
+    # One sync worker, one request at a time: keystone writes last_active_at
+    # on every password authentication, and concurrent writers on its
+    # SQLite fail with "database is locked" (a 500).
+    spawn keystone "$KEYSTONE_VENV/bin/gunicorn" --bind "127.0.0.1:$port" \
+        --workers 1 --chdir "$ks" keystone_wsgi:application
+    wait_for keystone 120 python3 -c "import urllib.request; urllib.request.urlopen('$url')"
+    "$KEYSTONE_VENV/bin/python" "$ROOT/tools/keystone_seed.py" "$url" \
+        "$admin_pw" >>"$RUN/env"
+    say "Keystone on $url"
+}
+
+start() {
+    mkdir -p "$RUN" "$LOGS"
+    [ -z "$(ls "$RUN"/*.pid 2>/dev/null)" ] || stop
+    : >"$RUN/env"
+    install_packages
+    for service in "${@:-pg mysql keystone}"; do
+        for s in $service; do "start_$s"; done
+    done
+    echo "DEPLOYSVC_TEST_SERVICES_DIR=$DIR" >>"$RUN/env"
+    sed "s/^\([^=]*\)=\(.*\)$/export \1='\2'/" "$RUN/env" >"$DIR/env.sh"
+    python3 -c 'import json, sys; print(json.dumps(dict(l.rstrip("\n").split("=", 1) for l in open(sys.argv[1])), indent=1, sort_keys=True))' \
+        "$RUN/env" >"$DIR/env.json"
+    chmod 600 "$DIR/env.sh" "$DIR/env.json" "$RUN/env"
+}
+
+stop() {
+    local pidfile pid name mine tenths
+    for pidfile in "$RUN"/*.pid; do
+        [ -e "$pidfile" ] || continue
+        pid=$(cat "$pidfile")
+        name=$(basename "$pidfile" .pid)
+        mine=$DIR
+        [ "$name" != pg ] || mine=$(cat "$RUN/pg.dir")
+        # The PID is ours while its command line names our data directory;
+        # a process that merely reuses the number is left alone.
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$mine"; then
+            # SIGTERM: a fast, clean shutdown for all three servers.
+            kill -TERM "$pid" 2>/dev/null || true
+            tenths=300
+            while kill -0 "$pid" 2>/dev/null && [ $((tenths -= 1)) -gt 0 ]; do
+                sleep 0.1
+            done
+            if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+            say "stopped $name (pid $pid)"
+        fi
+        rm -f "$pidfile"
+    done
+    if [ -e "$RUN/pg.dir" ]; then
+        rm -rf "$(cat "$RUN/pg.dir")" "$RUN/pg.dir"
+    fi
+    rm -f "$DIR/env.sh" "$DIR/env.json" "$RUN/env"
+}
+
+case "${1:-}" in
+    start) shift; start "$@" ;;
+    stop) stop ;;
+    *) die "usage: $0 start [pg] [mysql] [keystone] | stop" ;;
+esac
