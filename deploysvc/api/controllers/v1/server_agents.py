@@ -53,15 +53,3 @@ class ServerAgentController(object):
         context.can(policies.DELETE)
         agent_api.server_delete(context, self.server_id)
         return util.no_content()
-
-
-class ServerAgentsController(object):
-
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(404)
-
-    @pecan.expose()
-    def _lookup(self, server_id, *remainder):
-        if not remainder:
-            return ServerAgentController(server_id), ()
