@@ -13,8 +13,6 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from paste import deploy
 import pecan
-import pecan.routing
-import pecan.util
 import webob
 
 from deploysvc.api.controllers import root
@@ -35,34 +33,6 @@ _PACKAGED_PASTE = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
                                'deploysvc', 'api-paste.ini')
 
 
-def _memoize_pecan_argspec():
-    """Remember controller signatures instead of inspecting them each time.
-
-    Pecan inspects the signature of the controller on every request
-    (``pecan.core.invoke_controller`` -> ``pecan.util.getargspec``, which
-    also builds a new namedtuple class each call), and of the root's
-    ``_route`` (``pecan.routing.find_object``): about a third of a
-    millisecond of CPU per request.  A function's signature never changes,
-    so it is computed once per function.
-    """
-    original = pecan.util.getargspec
-    if getattr(pecan.core.getargspec, 'memoized', False):
-        return
-    cache = {}
-
-    def getargspec(func):
-        key = getattr(func, '__func__', func)
-        try:
-            return cache[key]
-        except KeyError:
-            result = cache[key] = original(func)
-            return result
-
-    getargspec.memoized = True
-    pecan.core.getargspec = getargspec
-    pecan.routing.getargspec = getargspec
-
-
 class Request(webob.Request):
     """The request: its JSON body is decoded once, for Pecan and for us.
 
@@ -79,7 +49,6 @@ class Request(webob.Request):
 
 def setup_app():
     """The bare Pecan application (no middleware)."""
-    _memoize_pecan_argspec()
     policy.init(CONF)
     db_engine.configure(CONF)
     return pecan.make_app(root.RootController(),

@@ -3,13 +3,11 @@
 import re
 
 import pecan
-import pecan.routing
 import webob.exc
 
 from deploysvc.api.controllers import util
 from deploysvc.api.controllers import v1
 
-_V1 = v1.Controller()
 _V1_PREFIXES = ('v1', 'v1.0')
 
 # Heat's version negotiation answers 300 for "/versions" and for any
@@ -28,33 +26,17 @@ def _versions():
     }]}, status=300)
 
 
-class WalkController(object):
-    """The root of Pecan's object walk, for URLs the route table lacks."""
-
-    @pecan.expose()
-    def index(self):
-        return _versions()
-
-    @pecan.expose()
-    def _lookup(self, version, *remainder):
-        if version in _V1_PREFIXES:
-            # Heat's routes match exact paths: "/v1" alone and any path
-            # with a trailing slash are not found (404).
-            if remainder and remainder[-1]:
-                return _V1, remainder
-            return
-        if version == 'versions' or _OTHER_VERSION.match(version):
-            return self, ('index',)
-
-
-_WALK = WalkController()
-
-
 class RootController(object):
-    """Known URLs in one step (v1.ROUTES); the object walk for the rest.
+    """"/" is ``index``; Pecan hands every other path to ``_route``.
 
-    Pecan hands every path but "/" to ``_route``, whose result it uses
-    as is.
+    ``_route`` routes in one step through ``v1.ROUTES`` instead of Pecan's
+    walk of controller attributes: the walk would take a URL segment such
+    as ``_lookup`` or ``__class__`` for a handler, where Heat's URLs treat
+    every segment after a collection as an id; and it costs a ``_lookup``
+    call, a caught exception and a ``dir()`` of the controller per level.
+    Pecan inspects ``_route``'s signature once per request
+    (``pecan.routing.find_object``); a walk without it cannot refuse those
+    segments.
     """
 
     @pecan.expose()
@@ -65,13 +47,7 @@ class RootController(object):
     def _route(self, args, request):
         version = args[0]
         if version in _V1_PREFIXES:
-            found = v1.route(args[1:], request.context)
-            if found is not None:
-                return found
-        elif version == 'versions' or _OTHER_VERSION.match(version):
+            return v1.route(args[1:], request.context), ()
+        if version == 'versions' or _OTHER_VERSION.match(version):
             return self.index, ()
-        if any(v1.private(segment) for segment in args):
-            # Pecan's walk would take the attribute (_lookup, __class__...)
-            # for a handler.
-            raise webob.exc.HTTPNotFound()
-        return pecan.routing.lookup_controller(_WALK, args, request)
+        raise webob.exc.HTTPNotFound()

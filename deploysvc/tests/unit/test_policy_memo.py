@@ -3,7 +3,6 @@
 from unittest import mock
 
 import fixtures
-from oslo_context import context as oslo_context
 
 from deploysvc import context
 from deploysvc import exception
@@ -112,44 +111,3 @@ class TestDecisionMemo(base.TestCase):
                         return_value=enforcer._checked_at + 1.0):
             ctx.can('software_configs:show')
         self.assertEqual(2, len(self.checks('software_configs:show')))
-
-
-class TestFromEnviron(base.TestCase):
-    """Our from_environ gives what oslo.context's gives."""
-
-    ENVIRONS = [
-        {},
-        ENVIRON,
-        dict(ENVIRON, HTTP_X_TENANT_ID='t', HTTP_X_TENANT='t2',
-             HTTP_X_USER='name-as-id', HTTP_X_ROLE='old , roles'),
-        dict(ENVIRON, HTTP_X_PROJECT_ID='p', HTTP_X_TENANT_ID='t',
-             HTTP_X_AUTH_TOKEN='tok', HTTP_X_STORAGE_TOKEN='st',
-             HTTP_X_ROLES=' admin ,member', HTTP_X_ROLE='ignored',
-             HTTP_X_SERVICE_ROLES='service', HTTP_X_IS_ADMIN_PROJECT='False',
-             HTTP_OPENSTACK_SYSTEM_SCOPE='all',
-             HTTP_X_USER_DOMAIN_ID='ud', HTTP_X_PROJECT_DOMAIN_ID='pd',
-             HTTP_X_USER_NAME='alice', HTTP_X_PROJECT_NAME='demo',
-             HTTP_X_TENANT_NAME='old-demo', HTTP_X_DOMAIN_ID='d',
-             HTTP_X_DOMAIN_NAME='dn', HTTP_X_SERVICE_TOKEN='svc',
-             HTTP_X_SERVICE_USER_ID='su', HTTP_X_SERVICE_PROJECT_ID='sp',
-             **{'openstack.global_request_id': 'req-global'}),
-        dict(ENVIRON, HTTP_X_ROLES='', HTTP_X_IS_ADMIN_PROJECT='TRUE'),
-    ]
-
-    def _oslo(self, environ, **kwargs):
-        """oslo.context's own from_environ, making one of our contexts."""
-        return oslo_context.RequestContext.from_environ.__func__(
-            context.RequestContext, environ, **kwargs)
-
-    def test_same_context(self):
-        for environ in self.ENVIRONS:
-            for kwargs in ({}, {'roles': ['x'], 'user_id': 'kw'},
-                           {'is_admin': True}):
-                ours = vars(context.RequestContext.from_environ(
-                    environ, **kwargs))
-                theirs = vars(self._oslo(environ, **kwargs))
-                if 'openstack.request_id' not in environ:
-                    # A new one each time.
-                    self.assertRegex(ours.pop('request_id'), '^req-')
-                    theirs.pop('request_id')
-                self.assertEqual(theirs, ours, (environ, kwargs))

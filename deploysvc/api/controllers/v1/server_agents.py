@@ -52,15 +52,3 @@ class ServerAgentController(object):
         context.can(policies.DELETE)
         agents.delete(context, self.server_id)
         return util.no_content()
-
-
-class ServerAgentsController(object):
-
-    @pecan.expose(generic=True)
-    def index(self):
-        pecan.abort(404)
-
-    @pecan.expose()
-    def _lookup(self, server_id, *remainder):
-        if not remainder:
-            return ServerAgentController(server_id), ()

@@ -86,8 +86,3 @@ class ConfigsController(object):
         pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
         return util.respond(
             {'software_config': views.config(row, context.is_admin)})
-
-    @pecan.expose()
-    def _lookup(self, config_id, *remainder):
-        if not remainder:
-            return ConfigController(config_id), remainder

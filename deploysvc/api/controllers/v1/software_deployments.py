@@ -31,11 +31,6 @@ class MetadataController(object):
             raise exception.DeploymentNotFound(deployment_id='metadata')
         return util.method_not_allowed('GET')
 
-    @pecan.expose()
-    def _lookup(self, server_id, *remainder):
-        if not remainder:
-            return ServerMetadataController(server_id), remainder
-
 
 class ServerMetadataController(object):
 
@@ -138,8 +133,6 @@ def _list_params(params):
 class DeploymentsController(object):
     """/software_deployments: GET (list), POST (create)."""
 
-    metadata = MetadataController()
-
     @pecan.expose(generic=True)
     def index(self):
         return util.method_not_allowed('GET', 'POST')
@@ -173,10 +166,3 @@ class DeploymentsController(object):
         pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
         return util.respond({'software_deployment': views.deployment(
             row, context.is_admin)})
-
-    @pecan.expose()
-    def _lookup(self, deployment_id, *remainder):
-        if not remainder:
-            return DeploymentController(deployment_id), remainder
-        if remainder == ('events',):
-            return EventsController(deployment_id), ()
