@@ -27,27 +27,28 @@ def _versions():
 
 
 class RootController(object):
-    """"/" is ``index``; Pecan hands every other path to ``_route``.
+    """"/" is ``index``; ``route`` finds the handler of every path.
 
-    ``_route`` routes in one step through ``v1.ROUTES`` instead of Pecan's
-    walk of controller attributes: the walk would take a URL segment such
-    as ``_lookup`` or ``__class__`` for a handler, where Heat's URLs treat
-    every segment after a collection as an id; and it costs a ``_lookup``
-    call, a caught exception and a ``dir()`` of the controller per level.
-    Pecan inspects ``_route``'s signature once per request
-    (``pecan.routing.find_object``); a walk without it cannot refuse those
-    segments.
+    The application (``deploysvc.api.app.Application``) asks ``route``
+    instead of walking the controllers' attributes: the walk would take a
+    URL segment such as ``_lookup`` or ``__class__`` for a handler, where
+    Heat's URLs treat every segment after a collection as an id; and it
+    costs a ``_lookup`` call, a caught exception and a ``dir()`` of the
+    controller per level.
     """
 
     @pecan.expose()
     def index(self):
         return _versions()
 
-    @pecan.expose()
-    def _route(self, args, request):
+    def route(self, request, path):
+        """The handler of ``path`` (a request's path info)."""
+        args = path.split('/')[1:] or ['']
         version = args[0]
+        if not version and len(args) == 1:
+            return self.index
         if version in _V1_PREFIXES:
-            return v1.route(args[1:], request.context), ()
+            return v1.route(args[1:], request.context)
         if version == 'versions' or _OTHER_VERSION.match(version):
-            return self.index, ()
+            return self.index
         raise webob.exc.HTTPNotFound()
