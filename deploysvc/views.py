@@ -13,29 +13,24 @@ def _time(value):
 
 def config_summary(row, admin=False):
     """An item of the config list: id, name, group, creation_time."""
-    result = {
-        'id': row.id,
-        'name': row.name,
-        'group': row.group,
-        'creation_time': _time(row.created_at),
-    }
-    if admin:
-        result['project'] = row.project_id
-    return result
+    return _config(row, admin, full=False)
 
 
 def config(row, admin=False):
     """The full config, as shown, created and served in metadata."""
+    return _config(row, admin, full=True)
+
+
+def _config(row, admin, full):
     result = {
         'id': row.id,
         'name': row.name,
         'group': row.group,
         'creation_time': _time(row.created_at),
-        'config': row.config,
-        'inputs': row.inputs,
-        'outputs': row.outputs,
-        'options': row.options,
     }
+    if full:
+        result.update(config=row.config, inputs=row.inputs,
+                      outputs=row.outputs, options=row.options)
     if admin:
         result['project'] = row.project_id
     return result

@@ -87,11 +87,9 @@ def delete(w, context, config_id):
     """Delete an unused config; InvalidRestrictedAction while deployed."""
     # Write first (see deploysvc.db.deployments): give the owner's quota
     # slot back; the rollback restores it when nothing can be deleted.
-    visible, params = _ID.bind(context, p_id=config_id)
-    owner = visible.statement.with_only_columns(
-        _SC.c.project_id).scalar_subquery()
-    quotas.give_back(w, owner.params(**params), quotas.CONFIGS)
-    if w.execute(visible, params).first() is None:
+    owner = _ID.column(context, _SC.c.project_id, p_id=config_id)
+    quotas.give_back(w, owner, quotas.CONFIGS)
+    if w.execute(*_ID.bind(context, p_id=config_id)).first() is None:
         raise exception.ConfigNotFound(config_id=config_id)
     if w.execute(_IN_USE, {'p_id': config_id}).first() is not None:
         raise exception.InvalidRestrictedAction(config_id=config_id)

@@ -243,13 +243,10 @@ def signal(w, context, deployment_id, authorize, decide, details):
 def delete(w, context, deployment_id):
     # Write first (see the module docstring): give the owner's quota slot
     # back, then delete; the rollback restores it when nothing matched.
-    visible, params = _BY_ID.bind(context, p_id=deployment_id)
-    owner = visible.statement.with_only_columns(
-        _SD.c.project_id).scalar_subquery()
-    quotas.give_back(w, owner.params(**params), quotas.DEPLOYMENTS)
-    server = sa.select(_SD.c.server_id).where(
-        _SD.c.id == deployment_id).scalar_subquery()
-    agents.bump(w, owner.params(**params), server)
+    owner = _BY_ID.column(context, _SD.c.project_id, p_id=deployment_id)
+    quotas.give_back(w, owner, quotas.DEPLOYMENTS)
+    agents.bump(w, owner, _BY_ID.column(context, _SD.c.server_id,
+                                        p_id=deployment_id))
     if w.execute(*_DELETE.bind(context, p_id=deployment_id)).rowcount != 1:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
 

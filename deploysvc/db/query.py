@@ -54,6 +54,12 @@ class Scoped(object):
         params['p_project_id'] = context.project_id
         return self.own, params
 
+    def column(self, context, column, **params):
+        """``column`` of the visible row, as a bound scalar subquery."""
+        statement, params = self.bind(context, **params)
+        return statement.statement.with_only_columns(
+            column).scalar_subquery().params(**params)
+
 
 def keyset_page(query, table, key, descending, marker=None,
                 row_values=False):

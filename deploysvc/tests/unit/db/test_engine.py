@@ -304,10 +304,14 @@ class TestStatements(base.TestCase):
 class TestPrepared(base.TestCase):
     """Prepared statements: types and errors as SQLAlchemy's own."""
 
+    def traced(self, on):
+        """Run prepared statements through SQLAlchemy (``on``) or not."""
+        prepared.trace(on)
+        self.addCleanup(prepared.trace, False)
+
     @ddt.data(False, True)
     def test_duplicate_is_translated(self, traced):
-        prepared.trace(traced)
-        self.addCleanup(prepared.trace, False)
+        self.traced(traced)
         values = {'project_id': 'p', 'resource': 'r', 'in_use': 1}
         db_engine.write(lambda w: w.execute(quotas._INSERT, values))
         self.assertRaises(db_exc.DBDuplicateEntry, db_engine.write,
@@ -315,8 +319,7 @@ class TestPrepared(base.TestCase):
 
     @ddt.data(False, True)
     def test_missing_reference_is_translated(self, traced):
-        prepared.trace(traced)
-        self.addCleanup(prepared.trace, False)
+        self.traced(traced)
         values = dict.fromkeys(models.Deployment._fields)
         values.update(id='d' * 36, project_id='p', server_id='s',
                       config_id='missing', served_revision=0,
@@ -326,8 +329,7 @@ class TestPrepared(base.TestCase):
 
     @ddt.data(False, True)
     def test_rows_are_named_and_typed(self, traced):
-        prepared.trace(traced)
-        self.addCleanup(prepared.trace, False)
+        self.traced(traced)
         deployment = utils.create_test_deployment(self.context)
         row = db_engine.read(lambda w: w.execute(
             deployments._BY_ID.any, {'p_id': deployment.id}).first())
