@@ -76,7 +76,8 @@ class _Provisioned(test_fixtures.SimpleDbFixture):
     def _setUp(self):
         db_engine.configure(conf.CONF)
         super()._setUp()
-        self.engine = self._get_provisioned_db().engine
+        # The facade now runs on the provisioned database.
+        self.engine = CONTEXT_MANAGER.writer.get_engine()
         # Connections parked on this engine go before it does.
         self.addCleanup(db_engine.close_parked)
         if self.per_test:
