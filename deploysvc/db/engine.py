@@ -166,15 +166,10 @@ def read(work):
     return _run(work, False)
 
 
-def _retried(function):
-    # One place for the retry of whole write transactions: a deadlock (or
-    # a Galera certification failure, which the driver reports as one)
-    # and a RetryRequest (a lost race on an INSERT) run the work again.
-    return oslo_db_api.wrap_db_retry(max_retries=5,
-                                     retry_on_deadlock=True)(function)
-
-
-@_retried
+# The one place for the retry of whole write transactions: a deadlock (or
+# a Galera certification failure, which the driver reports as one) and a
+# RetryRequest (a lost race on an INSERT) run the work again.
+@oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 def write(work):
     """``work(w)`` in one transaction, committed when it returns."""
     return _run(work, True)
