@@ -43,6 +43,7 @@ import webob
 
 from deploysvc.api import app
 from deploysvc.db import engine as db_engine
+from deploysvc.db import prepared
 
 _STATEMENT = re.compile(r'^\s*(SELECT|UPDATE|DELETE|INSERT|WITH)\b', re.I)
 _PG_SEQ = re.compile(r'Seq Scan on (\w+)')
@@ -123,9 +124,12 @@ def explain(wsgi, spec):
     for name, requests in sorted(spec['scenarios'].items()):
         del captured[:]
         event.listen(engine, 'before_cursor_execute', capture)
+        # Prepared statements skip SQLAlchemy's cursor events unless traced.
+        prepared.trace(True)
         try:
             ok = _send(wsgi, spec['host'], requests[0])
         finally:
+            prepared.trace(False)
             event.remove(engine, 'before_cursor_execute', capture)
         entries = []
         raw = engine.raw_connection()
