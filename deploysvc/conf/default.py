@@ -4,6 +4,20 @@ import os
 
 from oslo_config import cfg
 
+
+def _quota_opt(noun):
+    return cfg.IntOpt(
+        'max_software_%s_per_tenant' % noun,
+        default=4096,
+        min=-1,
+        help='Maximum number of software %s a project may own; -1 means '
+             'unlimited. Administrators are exempt. The limit is enforced '
+             'atomically, also under concurrent creates. Raise it for '
+             'projects that legitimately keep more (e.g. large '
+             'TripleO-style deployments); lower it to protect the '
+             'database from runaway clients.' % noun)
+
+
 opts = [
     cfg.StrOpt('auth_strategy',
                default='keystone',
@@ -25,26 +39,8 @@ opts = [
                     'Larger bodies are rejected with 400 '
                     'RequestLimitExceeded (as Heat does). Raise it only if '
                     'your software configs are bigger than 1 MiB.'),
-    cfg.IntOpt('max_software_configs_per_tenant',
-               default=4096,
-               min=-1,
-               help='Maximum number of software configs a project may '
-                    'own; -1 means unlimited. Administrators are exempt. '
-                    'The limit is enforced atomically, also under '
-                    'concurrent creates. Raise it for projects that '
-                    'legitimately keep more (e.g. large TripleO-style '
-                    'deployments); lower it to protect the database from '
-                    'runaway clients.'),
-    cfg.IntOpt('max_software_deployments_per_tenant',
-               default=4096,
-               min=-1,
-               help='Maximum number of software deployments a project may '
-                    'own; -1 means unlimited. Administrators are exempt. '
-                    'The limit is enforced atomically, also under '
-                    'concurrent creates. Raise it for projects that '
-                    'legitimately keep more (e.g. large TripleO-style '
-                    'deployments); lower it to protect the database from '
-                    'runaway clients.'),
+    _quota_opt('configs'),
+    _quota_opt('deployments'),
     cfg.StrOpt('state_path',
                default=os.path.join(os.path.expanduser('~'), '.local',
                                     'state', 'deploysvc'),
