@@ -29,34 +29,22 @@ include how many retries its log shows.
 
 import collections
 import concurrent.futures
-import json
-import os
 import random
 import re
-import subprocess
 import sys
 import threading
 import time
 
-import fixtures
-from oslo_utils import uuidutils
-import testtools
 from testtools import content
 
-from deploysvc.db import migration
-from deploysvc.db import models
-from deploysvc.tests.functional import base
-from deploysvc.tests import utils
+from deploysvc.tests.functional import concurrency_base
 
-WORKERS = 4
-THREADS = 16
 ROUNDS = 12             # PUTs per thread on the shared deployment
-QUOTA = 10              # configs and deployments per project
-BURST = 3 * QUOTA       # simultaneous creates at the quota edge
+# simultaneous creates at the quota edge
+BURST = 3 * concurrency_base.QUOTA
 RACES = 40              # config delete vs. deployment create
 MIXED_SECONDS = 8       # the bounded mixed load
 MIXED_PROJECTS = 3
-REQUEST_TIMEOUT = 60
 
 RETRY_LOG = re.compile(r'Performing DB retry for function')
 
@@ -65,200 +53,45 @@ QUOTA_MESSAGE = ('Request limit exceeded: You have reached the maximum '
                  'some %(noun)ss.')
 
 
-def new_project():
-    return uuidutils.generate_uuid(dashed=False)
-
-
-class ServerDatabase(fixtures.Fixture):
-    """A new database ``deploysvc_conc_<random>`` on ``admin_url``'s server.
-
-    ``url`` names it; it is dropped on cleanup.
-    """
-
-    def __init__(self, admin_url):
-        super().__init__()
-        self._database = base._ServerDatabase(
-            admin_url, 'deploysvc_conc_%s' % uuidutils.generate_uuid(
-                dashed=False)[:12])
-        self.name = self._database.name
-        self.url = self._database.url
-
-    def _setUp(self):
-        self._database.create()
-        self.addCleanup(self._database.drop)
-
-    def tables(self):
-        return base.schema_of(self.url)[0]
-
-    def schema(self):
-        """(table names, alembic revision) of the database."""
-        return base.schema_of(self.url)
-
-
-class Load(object):
-    """Requests from many threads to the server, every status counted."""
-
-    def __init__(self, server):
-        self.server = server
-        self.lock = threading.Lock()
-        self.statuses = collections.Counter()
-        self.failures = []
-
-    def call(self, method, project, path, body=None):
-        headers = {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode('utf-8')
-            headers['Content-Type'] = 'application/json'
-        response = self.server.request(method,
-                                       '/v1/%s%s' % (project, path),
-                                       body=data, headers=headers,
-                                       timeout=REQUEST_TIMEOUT)
-        decoded = response.body
-        if decoded and response.status != 204:
-            decoded = json.loads(decoded)
-        with self.lock:
-            self.statuses[response.status] += 1
-            if response.status >= 500:
-                self.failures.append((method, path, response.status,
-                                      decoded))
-        return base.Response(response.status, response.headers, decoded)
-
-    @property
-    def total(self):
-        return sum(self.statuses.values())
-
-    @property
-    def server_errors(self):
-        return sum(n for status, n in self.statuses.items() if status >= 500)
-
-
-def concurrently(count, func):
-    """Run ``func(i)`` for i < count in as many threads, started together.
-
-    Returns the results in order; an exception of any call is raised.
-    """
-    barrier = threading.Barrier(count)
-
-    def call(i):
-        barrier.wait(timeout=REQUEST_TIMEOUT)
-        return func(i)
-
-    with concurrent.futures.ThreadPoolExecutor(count) as pool:
-        futures = [pool.submit(call, i) for i in range(count)]
-        return [future.result() for future in futures]
-
-
-class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
-
-    WHERE = ('project',)
-
-    def setUp(self):
-        super().setUp()
-        self.useFixture(fixtures.Timeout(
-            int(os.environ.get('OS_TEST_TIMEOUT', 160)), gentle=True))
-
-    def start(self, env_name):
-        admin_url = os.environ.get(env_name)
-        if not admin_url:
-            self.fail('%s is not set: this test needs that database server. '
-                      'Start it with "tools/test-setup.sh start" and source '
-                      '.services/env.sh, or run "tox -e all", which does '
-                      'both.' % env_name)
-        database = self.useFixture(ServerDatabase(admin_url))
-        self.migrate(database)
-        self.server = self.useFixture(base.ServerFixture(
-            workers=WORKERS, project_id=new_project(),
-            extra_conf=('[DEFAULT]\n'
-                        'max_software_configs_per_tenant = %(quota)d\n'
-                        'max_software_deployments_per_tenant = %(quota)d\n'
-                        # Count the retries of oslo.db in the log.
-                        'default_log_levels = oslo_db.api=DEBUG,'
-                        'sqlalchemy=WARN,stevedore=WARN\n'
-                        '[api]\n'
-                        'sync_db_on_startup = false\n'
-                        '[database]\n'
-                        'connection = %(url)s\n'
-                        % {'quota': QUOTA, 'url': database.url})))
-        self.addOnException(self._attach_log)
-        self.assertEqual(WORKERS, len(base.children(self.server.process.pid)))
-        self.load = Load(self.server)
-
-    def _attach_log(self, exc_info):
-        self.addDetail('deploysvc-api-log', self.server.log_content())
-
-    def migrate(self, database):
-        """``deploysvc-manage db sync`` from an empty database to head."""
-        self.assertEqual(set(), database.tables())
-        state = self.useFixture(fixtures.TempDir()).path
-        path = os.path.join(state, 'manage.conf')
-        with open(path, 'w') as f:
-            f.write('[DEFAULT]\nstate_path = %s\n[database]\n'
-                    'connection = %s\n' % (state, database.url))
-        result = subprocess.run(
-            [base.script('deploysvc-manage'), '--config-file', path, 'db',
-             'sync'], capture_output=True, text=True, timeout=120,
-            cwd=state, env=base.clean_env(HOME=state),
-            stdin=subprocess.DEVNULL)
-        self.assertEqual(0, result.returncode,
-                         'db sync: %s\n%s' % (result.stdout, result.stderr))
-        tables, revision = database.schema()
-        self.assertEqual(migration.head(), revision)
-        self.assertEqual(set(models.Base.metadata.tables) |
-                         {'alembic_version'}, tables)
-        self.assertIn('Database is at revision %s.' % revision,
-                      result.stdout)
-
-    # -- helpers -------------------------------------------------------------
-
-    def post_json(self, path, body, project):
-        response = self.load.call('POST', project, path, body)
-        self.assertEqual(200, response.status, response.body)
-        return response.body
-
-    def list_ids(self, project, collection):
-        response = self.load.call('GET', project, '/' + collection)
-        self.assertEqual(200, response.status, response.body)
-        return [item['id'] for item in response.body[collection]]
-
-    def assertError(self, response, status, error_type, message):
-        self.assertEqual(status, response.status, response.body)
-        self.assertEqual(error_type, response.body['error']['type'],
-                         response.body)
-        self.assertEqual(message, response.body['error']['message'])
+class ConcurrencyTest(concurrency_base.ConcurrencyTestCase):
 
     # -- scenarios -----------------------------------------------------------
 
     def check_quota_edge(self, figures):
         # Configs: BURST simultaneous creates in an empty project.
-        project = new_project()
-        results = concurrently(BURST, lambda i: self.load.call(
-            'POST', project, '/software_configs',
-            {'name': 'q%d' % i, 'group': 'script', 'config': 'x'}))
+        project = concurrency_base.new_project()
+        results = concurrency_base.concurrently(
+            BURST, lambda i: self.load.call(
+                'POST', project, '/software_configs',
+                {'name': 'q%d' % i, 'group': 'script', 'config': 'x'}))
         created = [r.body['software_config']['id'] for r in results
                    if r.status == 200]
         refused = [r for r in results if r.status != 200]
-        self.assertEqual(QUOTA, len(created), [r.status for r in results])
+        self.assertEqual(concurrency_base.QUOTA, len(created),
+                         [r.status for r in results])
         for response in refused:
             self.assertError(response, 400, 'RequestLimitExceeded',
                              QUOTA_MESSAGE % {'noun': 'config',
-                                              'limit': QUOTA})
+                                              'limit': concurrency_base.QUOTA})
         self.assertEqual(sorted(created),
                          sorted(self.list_ids(project, 'software_configs')))
 
         # Deployments: BURST simultaneous creates of one config's.
         config_id = created[0]
-        results = concurrently(BURST, lambda i: self.load.call(
-            'POST', project, '/software_deployments',
-            {'config_id': config_id, 'server_id': 'srv-%d' % i}))
+        results = concurrency_base.concurrently(
+            BURST, lambda i: self.load.call(
+                'POST', project, '/software_deployments',
+                {'config_id': config_id, 'server_id': 'srv-%d' % i}))
         deployed = [r.body['software_deployment']['id'] for r in results
                     if r.status == 200]
-        self.assertEqual(QUOTA, len(deployed), [r.status for r in results])
+        self.assertEqual(concurrency_base.QUOTA, len(deployed),
+                         [r.status for r in results])
         for response in results:
             if response.status != 200:
                 self.assertError(response, 400, 'RequestLimitExceeded',
-                                 QUOTA_MESSAGE % {'noun': 'deployment',
-                                                  'limit': QUOTA})
+                                 QUOTA_MESSAGE % {
+                                     'noun': 'deployment',
+                                     'limit': concurrency_base.QUOTA})
         self.assertEqual(sorted(deployed), sorted(
             self.list_ids(project, 'software_deployments')))
 
@@ -266,17 +99,17 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
         response = self.load.call('DELETE', project,
                                   '/software_deployments/' + deployed[0])
         self.assertEqual(204, response.status, response.body)
-        results = concurrently(3, lambda i: self.load.call(
+        results = concurrency_base.concurrently(3, lambda i: self.load.call(
             'POST', project, '/software_deployments',
             {'config_id': config_id, 'server_id': 'again-%d' % i}))
         self.assertEqual([200, 400, 400],
                          sorted(r.status for r in results))
-        self.assertEqual(QUOTA, len(self.list_ids(project,
-                                                  'software_deployments')))
-        figures['quota refusals'] = 2 * (BURST - QUOTA) + 2
+        self.assertEqual(concurrency_base.QUOTA, len(self.list_ids(
+            project, 'software_deployments')))
+        figures['quota refusals'] = 2 * (BURST - concurrency_base.QUOTA) + 2
 
     def check_serialized_updates(self, figures):
-        project = new_project()
+        project = concurrency_base.new_project()
         config_id = self.create_config(project=project,
                                        config='echo cfg')['id']
         deployment_id = self.create_deployment(config_id, 'srv',
@@ -305,35 +138,37 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
                 previous = updated
             return previous
 
-        last_seen = concurrently(THREADS, writer)
+        last_seen = concurrency_base.concurrently(concurrency_base.THREADS,
+                                                  writer)
         response = self.load.call('GET', project, path)
         self.assertEqual(200, response.status, response.body)
         final = response.body['software_deployment']
         last_writes = [({'thread': thread, 'seq': ROUNDS - 1},
                         'thread %d write %d' % (thread, ROUNDS - 1))
-                       for thread in range(THREADS)]
+                       for thread in range(concurrency_base.THREADS)]
         self.assertIn((final['output_values'], final['status_reason']),
                       last_writes)
         self.assertEqual('COMPLETE' if (ROUNDS - 1) % 2 else 'IN_PROGRESS',
                          final['status'])
         self.assertGreaterEqual(final['updated_time'], max(last_seen))
         self.assertEqual(config_id, final['config_id'])
-        figures['serialized PUTs'] = THREADS * ROUNDS
+        figures['serialized PUTs'] = concurrency_base.THREADS * ROUNDS
 
     def check_delete_create_race(self, figures):
         outcomes = collections.Counter()
         projects = []
 
         def race(i):
-            project = new_project()
+            project = concurrency_base.new_project()
             config_id = self.create_config(
                 project=project, name='race-%d' % i,
                 config='echo race-%d' % i)['id']
-            delete, create = concurrently(2, lambda side: self.load.call(
-                *(('DELETE', project, '/software_configs/' + config_id)
-                  if side == 0 else
-                  ('POST', project, '/software_deployments',
-                   {'config_id': config_id, 'server_id': 'srv'}))))
+            delete, create = concurrency_base.concurrently(
+                2, lambda side: self.load.call(
+                    *(('DELETE', project, '/software_configs/' + config_id)
+                      if side == 0 else
+                      ('POST', project, '/software_deployments',
+                       {'config_id': config_id, 'server_id': 'srv'}))))
             outcome = (delete.status, create.status)
             if outcome == (204, 404):
                 self.assertError(create, 404, 'NotFound',
@@ -350,7 +185,8 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
                         'config_id'])
             return project, outcome
 
-        with concurrent.futures.ThreadPoolExecutor(THREADS // 2) as pool:
+        with concurrent.futures.ThreadPoolExecutor(
+                concurrency_base.THREADS // 2) as pool:
             for project, outcome in pool.map(race, range(RACES)):
                 outcomes[outcome] += 1
                 projects.append(project)
@@ -374,7 +210,8 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
 
     def check_mixed_load(self, figures):
         """Random creates, updates, deletes and lists for a bounded time."""
-        projects = [new_project() for _ in range(MIXED_PROJECTS)]
+        projects = [concurrency_base.new_project()
+                    for _ in range(MIXED_PROJECTS)]
         allowed = {'create_config': {200, 400},
                    'create_deployment': {200, 400, 404},
                    'update': {200, 404},
@@ -442,7 +279,8 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
                 count += 1
             return count
 
-        counts = concurrently(THREADS, worker)
+        counts = concurrency_base.concurrently(concurrency_base.THREADS,
+                                               worker)
         self.assertEqual([], unexpected)
         # Within quota, the config of every deployment exists, and the
         # accounting is exact: exactly the free slots can still be used.
@@ -451,12 +289,12 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
                     ('software_configs', {'name': 'fill'}),
                     ('software_deployments', None)):
                 used = len(self.list_ids(project, collection))
-                self.assertLessEqual(used, QUOTA)
+                self.assertLessEqual(used, concurrency_base.QUOTA)
                 if body is None:
                     body = {'config_id': self.list_ids(
                         project, 'software_configs')[0],
                         'server_id': 'fill'}
-                for _ in range(QUOTA - used):
+                for _ in range(concurrency_base.QUOTA - used):
                     response = self.load.call('POST', project,
                                               '/' + collection, body)
                     self.assertEqual(200, response.status, response.body)
@@ -490,8 +328,9 @@ class ConcurrencyTest(utils.HttpHelpers, testtools.TestCase):
         self.server.stop()
         retries = len(RETRY_LOG.findall(self.server.log()))
         lines = ['%s: %d requests in %.1f s, %d API workers, %d client '
-                 'threads' % (backend, self.load.total, elapsed, WORKERS,
-                              THREADS)]
+                 'threads' % (backend, self.load.total, elapsed,
+                              concurrency_base.WORKERS,
+                              concurrency_base.THREADS)]
         lines += ['  %s: %s' % item for item in figures.items()]
         lines.append('  statuses: %s' % ', '.join(
             '%d x %d' % (n, status)

@@ -1,27 +1,20 @@
-"""The real clients against the real server.
+"""The real clients against the real server: python-heatclient.
 
-python-heatclient's Python API and the ``openstack software config|
-deployment`` commands, unmodified, talk to ``deploysvc-api`` running in its
-own process (see base.ServerFixture).  Each test works in a project of its
-own, so tests sharing the class's server never see each other's objects.
+python-heatclient's Python API, unmodified, talks to ``deploysvc-api``
+running in its own process (see base.ServerFixture).  Each test works in a
+project of its own, so tests sharing the class's server never see each
+other's objects.
 """
 
-import json
-import os
-import re
-
-import fixtures
 from heatclient import exc
 from oslo_utils import uuidutils
 
 from deploysvc.tests.functional import base
+from deploysvc.tests.functional import clients_base
 from deploysvc.tests import utils
 
-TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
-
-SCRIPT = '#!/bin/sh\necho "Writing to /tmp/$bar"\necho $foo > /tmp/$bar\n'
-
-# What the client sends, and what any later read must give back (§7).
+# What the client sends, and what any later read must give back
+# (doc/source/contributor/behaviour.rst, behaviour-config-io).
 INPUTS = [
     {'name': 'foo', 'type': 'String', 'default': None, 'description': None},
     {'name': 'count', 'type': 'Number', 'default': '5'},
@@ -52,34 +45,30 @@ DEPLOYMENT_KEYS = {'id', 'server_id', 'config_id', 'input_values',
                    'creation_time'}
 
 
-def new_project():
-    return uuidutils.generate_uuid(dashed=False)
-
-
 class HeatClientTest(base.FunctionalTestCase):
     """python-heatclient's v1 Python API (legacy HTTPClient on requests)."""
 
     def setUp(self):
         super().setUp()
-        self.project_id = new_project()
+        self.project_id = clients_base.new_project()
         self.hc = self.heat(self.project_id)
 
     def hc_create_config(self, **kw):
         """A config created through heatclient (the client under test)."""
         return self.hc.software_configs.create(
-            **utils.config_body(**dict({'config': SCRIPT}, **kw)))
+            **utils.config_body(**dict({'config': clients_base.SCRIPT}, **kw)))
 
     def test_config_create_get_delete(self):
         created = self.hc.software_configs.create(
-            name='a-config', group='script', config=SCRIPT, inputs=INPUTS,
-            outputs=OUTPUTS, options=None)
+            name='a-config', group='script', config=clients_base.SCRIPT,
+            inputs=INPUTS, outputs=OUTPUTS, options=None)
         expected = {'id': created.id, 'name': 'a-config', 'group': 'script',
                     'creation_time': created.creation_time,
-                    'config': SCRIPT, 'inputs': NORMALISED_INPUTS,
+                    'config': clients_base.SCRIPT, 'inputs': NORMALISED_INPUTS,
                     'outputs': NORMALISED_OUTPUTS, 'options': {}}
         self.assertEqual(expected, created.to_dict())
         self.assertTrue(uuidutils.is_uuid_like(created.id))
-        self.assertRegex(created.creation_time, TIME)
+        self.assertRegex(created.creation_time, clients_base.TIME)
 
         shown = self.hc.software_configs.get(created.id)
         self.assertEqual(expected, shown.to_dict())
@@ -106,7 +95,8 @@ class HeatClientTest(base.FunctionalTestCase):
     def test_config_list_limit_marker(self):
         ids = {self.hc_create_config(name='c%d' % i).id for i in range(3)}
         # Another project's config is never listed.
-        self.heat(new_project()).software_configs.create(name='foreign')
+        self.heat(clients_base.new_project()).software_configs.create(
+            name='foreign')
 
         everything = self.hc.software_configs.list()
         self.assertEqual(ids, {c.id for c in everything})
@@ -153,9 +143,10 @@ class HeatClientTest(base.FunctionalTestCase):
                     'output_values': None, 'action': 'CREATE',
                     'status': 'IN_PROGRESS', 'status_reason': None,
                     'creation_time': created.creation_time}
-        # D5: an omitted status_reason is null; no updated_time yet.
+        # An omitted status_reason is null; no updated_time yet
+        # (doc/source/contributor/behaviour.rst, behaviour-status-reason).
         self.assertEqual(expected, created.to_dict())
-        self.assertRegex(created.creation_time, TIME)
+        self.assertRegex(created.creation_time, clients_base.TIME)
         self.assertEqual(expected,
                          self.hc.software_deployments.get(created.id)
                          .to_dict())
@@ -166,7 +157,7 @@ class HeatClientTest(base.FunctionalTestCase):
         updated = self.hc.software_deployments.update(
             created.id, status='COMPLETE', status_reason='Outputs received',
             output_values=outputs)
-        self.assertRegex(updated.updated_time, TIME)
+        self.assertRegex(updated.updated_time, clients_base.TIME)
         self.assertGreaterEqual(updated.updated_time, created.creation_time)
         expected.update(status='COMPLETE', status_reason='Outputs received',
                         output_values=outputs,
@@ -263,7 +254,8 @@ class HeatClientTest(base.FunctionalTestCase):
                           config.id)
 
     def test_deployment_of_unknown_or_foreign_config(self):
-        foreign = self.heat(new_project()).software_configs.create(name='f')
+        foreign = self.heat(
+            clients_base.new_project()).software_configs.create(name='f')
         for config_id in ('no-such-config', foreign.id):
             error = self.assertRaises(
                 exc.HTTPNotFound, self.hc.software_deployments.create,
@@ -283,178 +275,3 @@ class HeatClientTest(base.FunctionalTestCase):
         shown = self.hc.software_deployments.get(deployment.id)
         self.assertEqual('IN_PROGRESS', shown.status)
         self.assertNotIn('updated_time', shown.to_dict())
-
-
-class OpenStackClientTest(base.OpenStackCLI, base.FunctionalTestCase):
-    """``openstack software config|deployment`` as subprocesses.
-
-    Every command starts a new Python interpreter (~1.5-4 s), so the
-    checks are grouped into few invocations; state set up or checked
-    between the commands goes through the Python API.
-    """
-
-    def setUp(self):
-        super().setUp()
-        self.project_id = new_project()
-        self.hc = self.heat(self.project_id)
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-
-    def openstack(self, *args, **kw):
-        """``openstack ARGS`` with admin_token auth on the server.
-
-        Returns the CompletedProcess; asserts the exit code (0 unless
-        ``returncode`` says otherwise).
-        """
-        endpoint = self.server.project_endpoint(self.project_id)
-        return self.run_openstack(
-            ['--os-auth-type', 'admin_token', '--os-endpoint', endpoint,
-             '--os-token', 'any-token'] + list(args),
-            returncode=kw.pop('returncode', 0))
-
-    def write(self, name, text):
-        path = os.path.join(self.tmp, name)
-        with open(path, 'w') as f:
-            f.write(text)
-        return path
-
-    def test_config_commands(self):
-        script = self.write('config.sh', SCRIPT)
-        definition = self.write('definition.yaml', (
-            'inputs:\n'
-            '- name: foo\n'
-            '- name: bar\n'
-            '  type: Number\n'
-            '  default: "42"\n'
-            '  description: how many\n'
-            'outputs:\n'
-            '- name: result\n'
-            '- name: err\n'
-            '  error_output: true\n'
-            'options:\n'
-            '  timeout: 30\n'))
-
-        # POST /validate, then POST /software_configs.
-        created = self.openstack_json(
-            'software', 'config', 'create', 'cli-config', '--group',
-            'script', '--config-file', script, '--definition-file',
-            definition)
-        expected = {
-            'id': created['id'], 'name': 'cli-config', 'group': 'script',
-            'creation_time': created['creation_time'], 'config': SCRIPT,
-            'inputs': [{'name': 'foo', 'type': 'String'},
-                       {'name': 'bar', 'description': 'how many',
-                        'type': 'Number', 'default': 42}],
-            'outputs': [{'name': 'result', 'type': 'String',
-                         'error_output': False},
-                        {'name': 'err', 'type': 'String',
-                         'error_output': True}],
-            'options': {'timeout': 30}}
-        self.assertEqual(expected, created)
-        self.assertRegex(created['creation_time'], TIME)
-        self.assertEqual(expected,
-                         self.hc.software_configs.get(created['id'])
-                         .to_dict())
-
-        self.assertEqual(
-            [{'id': created['id'], 'name': 'cli-config', 'group': 'script',
-              'creation_time': created['creation_time']}],
-            self.openstack_json('software', 'config', 'list'))
-
-        self.assertEqual(expected, self.openstack_json(
-            'software', 'config', 'show', created['id']))
-        only = self.openstack('software', 'config', 'show', created['id'],
-                              '--config-only')
-        self.assertEqual(SCRIPT + '\n', only.stdout)
-
-        deleted = self.openstack('software', 'config', 'delete',
-                                 created['id'])
-        self.assertEqual('', deleted.stdout)
-        self.assertRaises(exc.HTTPNotFound, self.hc.software_configs.get,
-                          created['id'])
-
-        missing = self.openstack('software', 'config', 'delete',
-                                 created['id'], returncode=1)
-        self.assertIn('Software config with ID %s not found' % created['id'],
-                      missing.stdout + missing.stderr)
-        self.assertIn('Unable to delete 1 of the 1 software configs.',
-                      missing.stderr)
-        shown = self.openstack('software', 'config', 'show', created['id'],
-                               returncode=1)
-        self.assertIn('Configuration not found: %s' % created['id'],
-                      shown.stderr)
-
-    def test_deployment_commands(self):
-        source = self.hc.software_configs.create(
-            name='source', group='script', config=SCRIPT,
-            inputs=[{'name': 'foo', 'default': 'bar'}],
-            outputs=[{'name': 'result'}], options={'o': 1})
-        elsewhere = self.hc.software_deployments.create(
-            config_id=source.id, server_id='server-other')
-
-        # GET the source config, POST a derived one, POST the deployment.
-        created = self.openstack_json(
-            'software', 'deployment', 'create', 'cli-deployment',
-            '--server', 'server-cli', '--config', source.id,
-            '--input-value', 'foo=baz', '--input-value', 'extra=1',
-            '--action', 'CREATE', '--signal-transport', 'NO_SIGNAL')
-        self.assertNotEqual(source.id, created['config_id'])
-        self.assertEqual(
-            {'id': created['id'], 'server_id': 'server-cli',
-             'config_id': created['config_id'], 'input_values': {},
-             'output_values': None, 'action': 'CREATE',
-             'status': 'IN_PROGRESS', 'status_reason': None,
-             'creation_time': created['creation_time']}, created)
-        derived = self.hc.software_configs.get(created['config_id'])
-        self.assertEqual(('cli-deployment', 'script', SCRIPT, {'o': 1}),
-                         (derived.name, derived.group, derived.config,
-                          derived.options))
-        self.assertEqual(
-            [('foo', 'baz'), ('extra', '1'),
-             ('deploy_server_id', 'server-cli'), ('deploy_action', 'CREATE'),
-             ('deploy_signal_transport', 'NO_SIGNAL')],
-            [(i['name'], i['value']) for i in derived.inputs])
-
-        self.assertEqual(
-            [{'id': created['id'], 'config_id': created['config_id'],
-              'server_id': 'server-cli', 'action': 'CREATE',
-              'status': 'IN_PROGRESS'}],
-            self.openstack_json('software', 'deployment', 'list',
-                                '--server', 'server-cli'))
-
-        outputs = {'result': 'done', 'deploy_stdout': 'hello\n',
-                   'deploy_stderr': '', 'deploy_status_code': 0}
-        updated = self.hc.software_deployments.update(
-            created['id'], status='COMPLETE',
-            status_reason='Outputs received', output_values=outputs)
-        shown = self.openstack_json('software', 'deployment', 'show',
-                                    created['id'])
-        self.assertEqual(
-            {'id': created['id'], 'server_id': 'server-cli',
-             'config_id': created['config_id'],
-             'creation_time': created['creation_time'],
-             'updated_time': updated.updated_time, 'status': 'COMPLETE',
-             'status_reason': 'Outputs received', 'input_values': {},
-             'action': 'CREATE'}, shown)
-        self.assertRegex(shown['updated_time'], TIME)
-
-        output = self.openstack('software', 'deployment', 'output', 'show',
-                                created['id'], '--all')
-        self.assertIn('output_values:\n', output.stdout)
-        self.assertIn('  result: done\n', output.stdout)
-        self.assertIn('  deploy_status_code: 0\n', output.stdout)
-        self.assertIn('  deploy_stdout: |\n    hello\n', output.stdout)
-
-        metadata = self.openstack('software', 'deployment', 'metadata',
-                                  'show', 'server-cli')
-        self.assertEqual([derived.to_dict()], json.loads(metadata.stdout))
-
-        # GET, DELETE the deployment, then DELETE its derived config.
-        self.openstack('software', 'deployment', 'delete', created['id'])
-        self.assertRaises(exc.HTTPNotFound, self.hc.software_deployments.get,
-                          created['id'])
-        self.assertRaises(exc.HTTPNotFound, self.hc.software_configs.get,
-                          created['config_id'])
-        self.assertEqual([elsewhere.id],
-                         [d.id for d in self.hc.software_deployments.list()])
-        self.assertEqual([source.id],
-                         [c.id for c in self.hc.software_configs.list()])

@@ -1,0 +1,216 @@
+"""The keystone pipeline against the real Keystone: the RBAC matrix.
+
+The matrix of deploysvc.tests.rbac_matrix, with real tokens of the
+identities of keystone_base (doc/source/contributor/behaviour.rst,
+behaviour-policy).  Without ``DEPLOYSVC_TEST_KEYSTONE_URL`` every test
+fails, saying so.
+"""
+
+import ddt
+
+from deploysvc.tests.functional import keystone_base
+from deploysvc.tests import rbac_matrix
+
+# persona -> seeded identity
+PERSONAS = {
+    'reader': 'DEMO_READER',
+    'member': 'DEMO_MEMBER',
+    'cloud_admin': 'ADMIN',
+    'scoped_admin': 'SERVICE',
+    'other_member': 'ALT_MEMBER',
+    'stack_user': 'STACK_AGENT',
+}
+# The unit RBAC matrix (deploysvc/tests/rbac_matrix.py), for the personas
+# a real Keystone gives here.
+OK = rbac_matrix.OK
+BLIND = rbac_matrix.BLIND
+NOT_FOUND = rbac_matrix.NOT_FOUND
+TENANT = rbac_matrix.TENANT
+DENIED = rbac_matrix.DENIED
+DENIED_INDEX = rbac_matrix.DENIED_INDEX
+OWN = rbac_matrix.OWN
+AT_OWNER = rbac_matrix.AT_OWNER
+AT_ELSEWHERE = rbac_matrix.AT_ELSEWHERE
+ROUTE_NAMES = rbac_matrix.ROUTE_NAMES
+MATRIX = dict((key, outcomes) for key, outcomes in rbac_matrix.MATRIX.items()
+              if key[0] in PERSONAS)
+ROWS = rbac_matrix.rows(PERSONAS)
+
+
+def _route(method, path, rule, status, body=None):
+    return {'method': method, 'path': path, 'rule': rule, 'status': status,
+            'body': body}
+
+
+# {config_id}, {deployment_id}: the class's seeded objects (never
+# changed); {spare_id}, {victim_id}: made for the test that destroys them.
+ROUTES = {
+    'configs_index': _route('GET', '/software_configs',
+                            'software_configs:index', 200),
+    'configs_global_index': _route('GET',
+                                   '/software_configs?global_tenant=true',
+                                   'software_configs:global_index', 200),
+    'configs_create': _route('POST', '/software_configs',
+                             'software_configs:create', 200,
+                             {'name': 'created', 'group': 'script',
+                              'config': 'echo'}),
+    'configs_show': _route('GET', '/software_configs/{config_id}',
+                           'software_configs:show', 200),
+    'configs_delete': _route('DELETE', '/software_configs/{spare_id}',
+                             'software_configs:delete', 204),
+    'deployments_index': _route('GET', '/software_deployments',
+                                'software_deployments:index', 200),
+    'deployments_create': _route('POST', '/software_deployments',
+                                 'software_deployments:create', 200,
+                                 {'config_id': '{config_id}',
+                                  'server_id': 'new-server',
+                                  'action': 'CREATE',
+                                  'status': 'IN_PROGRESS'}),
+    'deployments_show': _route('GET',
+                               '/software_deployments/{deployment_id}',
+                               'software_deployments:show', 200),
+    'deployments_update': _route('PUT', '/software_deployments/{victim_id}',
+                                 'software_deployments:update', 200,
+                                 {'status': 'COMPLETE',
+                                  'status_reason': 'done'}),
+    'deployments_delete': _route('DELETE',
+                                 '/software_deployments/{victim_id}',
+                                 'software_deployments:delete', 204),
+    'metadata': _route('GET', '/software_deployments/metadata/{server}',
+                       'software_deployments:metadata', 200),
+    'metadata_unshared': _route('GET',
+                                '/software_deployments/metadata/{unshared}',
+                                'software_deployments:metadata', 200),
+    'validate': _route('POST', '/validate', 'stacks:validate_template', 200,
+                       {'template': keystone_base.TEMPLATE}),
+}
+
+
+@ddt.ddt
+class TestRbacMatrix(keystone_base.KeystoneTestCase):
+    """Every persona x route, with the personas' real tokens.
+
+    The class seeds, as DEMO_MEMBER, a config used by a deployment on
+    ``server`` that names the stack user project and by one on
+    ``unshared`` that names none.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.problem:
+            return
+        try:
+            cls.seed = cls._seed()
+        except Exception:
+            cls.server.cleanUp()
+            raise
+
+    @classmethod
+    def _seed(cls):
+        project = cls.identities['DEMO_MEMBER'].project_id
+        token = cls.tokens['DEMO_MEMBER']
+        seed = {'server': keystone_base.new_id(),
+                'unshared': keystone_base.new_id()}
+
+        def post(path, body):
+            response = cls.server.call('POST', '/v1/%s%s' % (project, path),
+                                       token=token, body=body)
+            if response.status != 200:
+                raise RuntimeError('seeding failed: %s %s'
+                                   % (response.status, response.body))
+            return response.body
+
+        seed['config_id'] = post('/software_configs', {
+            'name': 'used', 'group': 'script',
+            'config': keystone_base.SCRIPT})['software_config']['id']
+        seed['deployment_id'] = post('/software_deployments', {
+            'config_id': seed['config_id'], 'server_id': seed['server'],
+            'stack_user_project_id': cls.identities[
+                'STACK_AGENT'].project_id})['software_deployment']['id']
+        post('/software_deployments', {'config_id': seed['config_id'],
+                                       'server_id': seed['unshared']})
+        return seed
+
+    def test_matrix_covers_every_persona_and_route(self):
+        self.assertEqual(set(PERSONAS), set(p for p, _ in MATRIX))
+        self.assertEqual(set(ROUTE_NAMES), set(ROUTES))
+        for outcomes in MATRIX.values():
+            self.assertEqual(len(ROUTE_NAMES), len(outcomes))
+        self.assertGreaterEqual(len(ROWS), 150)
+
+    def fill(self, value, values):
+        if isinstance(value, str):
+            return value.format(**values)
+        if isinstance(value, dict):
+            return dict((k, self.fill(v, values)) for k, v in value.items())
+        return value
+
+    @ddt.data(*ROWS)
+    @ddt.unpack
+    def test_matrix(self, persona, where, route_name, outcome):
+        key = PERSONAS[persona]
+        route = ROUTES[route_name]
+        values = dict(self.seed)
+        if '{spare_id}' in route['path']:
+            values['spare_id'] = self.create_config(name='spare')['id']
+        if '{victim_id}' in route['path']:
+            values['victim_id'] = self.create_deployment(
+                self.seed['config_id'], keystone_base.new_id())['id']
+        url_project = {OWN: self.project(key),
+                       AT_OWNER: self.project('DEMO_MEMBER'),
+                       AT_ELSEWHERE: keystone_base.ELSEWHERE}[where]
+        response = self.call(key, route['method'], url_project,
+                             self.fill(route['path'], values),
+                             self.fill(route['body'], values))
+        if outcome == TENANT:
+            self.assertError(response, 403, 'HTTPForbidden',
+                             'Access was denied to this resource.')
+        elif outcome.startswith(DENIED):
+            rule = outcome.partition(':')[2] or route['rule']
+            self.assertError(response, 403, 'Forbidden',
+                             'You are not authorized to use %s.' % rule)
+        elif outcome == NOT_FOUND:
+            self.assertEqual(404, response.status, response.body)
+            self.assertEqual('NotFound', response.body['error']['type'])
+            self.assertRegex(response.body['error']['message'],
+                             r'^(Software config|Deployment) with id \S+ '
+                             r'not found$')
+        else:
+            self.assertEqual(route['status'], response.status,
+                             response.body)
+            self.check(route_name, response, values, outcome == OK)
+
+    def check(self, route_name, response, values, visible):
+        body = response.body
+        if route_name in ('configs_index', 'configs_global_index'):
+            ids = [c['id'] for c in body['software_configs']]
+            self.assertEqual(visible, values['config_id'] in ids, ids)
+        elif route_name == 'configs_create':
+            self.assertEqual('created', body['software_config']['name'])
+        elif route_name == 'configs_show':
+            self.assertEqual(values['config_id'],
+                             body['software_config']['id'])
+        elif route_name == 'deployments_index':
+            ids = [d['id'] for d in body['software_deployments']]
+            self.assertEqual(visible, values['deployment_id'] in ids, ids)
+        elif route_name == 'deployments_create':
+            self.assertEqual((values['config_id'], 'new-server'), (
+                body['software_deployment']['config_id'],
+                body['software_deployment']['server_id']))
+        elif route_name == 'deployments_show':
+            self.assertEqual(values['deployment_id'],
+                             body['software_deployment']['id'])
+        elif route_name == 'deployments_update':
+            deployment = body['software_deployment']
+            self.assertEqual((values['victim_id'], 'COMPLETE', 'done'), (
+                deployment['id'], deployment['status'],
+                deployment['status_reason']))
+        elif route_name in ('configs_delete', 'deployments_delete'):
+            self.assertEqual(b'', body)
+        elif route_name in ('metadata', 'metadata_unshared'):
+            self.assertEqual([values['config_id']] if visible else [],
+                             [c['id'] for c in body['metadata']])
+        else:
+            self.assertEqual({'Description': 'No description',
+                              'Parameters': {}}, body)

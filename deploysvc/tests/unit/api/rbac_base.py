@@ -1,0 +1,78 @@
+"""Who may do what: the personas and the seeded data of the RBAC tests.
+
+Identities are sent the way keystonemiddleware leaves them for the service
+(``X-User-Id``, ``X-Project-Id``, ``X-Roles``) with Keystone's default role
+implication (admin > member > reader) already expanded.  ``X-Is-Admin-Project``
+is not sent (it defaults to true), so every ``admin`` is a cloud admin unless
+a persona says otherwise.  The tests are in test_rbac_*.py.
+"""
+
+from deploysvc.tests import base
+from deploysvc.tests.unit.api import base as api_base
+from deploysvc.tests import utils
+
+OWNER = base.PROJECT
+OTHER = base.OTHER_PROJECT
+ADMIN_PROJECT = 'f00dfacef00dfacef00dfacef00dface'
+STACK_PROJECT = '5ac05ac05ac05ac05ac05ac05ac05ac0'
+ELSEWHERE = 'no-such-project'
+SERVER = '9d1f2bd6-0a34-4f62-9e52-6a1e0c2c1b11'
+UNSHARED_SERVER = '0e2b7cb4-5b1a-4d4e-8a37-e01c7de3c9f2'
+# name: (project, X-Roles, extra headers)
+PERSONAS = {
+    'reader': (OWNER, 'reader', {}),
+    'member': (OWNER, 'member,reader', {}),
+    'admin': (OWNER, 'admin,member,reader', {}),
+    'cloud_admin': (ADMIN_PROJECT, 'admin,member,reader', {}),
+    # The admin role in a project that is not Keystone's admin project.
+    'scoped_admin': (OTHER, 'admin,member,reader',
+                     {'X-Is-Admin-Project': 'False'}),
+    'other_member': (OTHER, 'member,reader', {}),
+    # Heat's in-instance agent user, in the deployment's stack user project.
+    'stack_user': (STACK_PROJECT, 'heat_stack_user', {}),
+    # A regular user of the stack user project.
+    'stack_member': (STACK_PROJECT, 'member,reader', {}),
+    'no_roles': (OWNER, '', {}),
+}
+TEMPLATE = {'heat_template_version': '2013-05-23',
+            'resources': {'cfg': {'type': 'OS::Heat::SoftwareConfig',
+                                  'properties': {'group': 'script',
+                                                 'config': 'echo hi'}}}}
+
+
+class SeededTestCase(api_base.ApiTestCase):
+    """A config used by two deployments, and an unused one, in OWNER.
+
+    The deployment on SERVER names STACK_PROJECT as its stack user project;
+    the one on UNSHARED_SERVER names none.
+    """
+
+    def setUp(self):
+        super().setUp()
+        owner = self.make_context(OWNER)
+        config = utils.create_test_config(owner, name='used')
+        self.config_id = config.id
+        self.spare_id = utils.create_test_config(owner, name='spare').id
+        self.deployment_id = utils.create_test_deployment(
+            owner, config_id=config.id, server_id=SERVER,
+            stack_user_project_id=STACK_PROJECT).id
+        self.unshared_id = utils.create_test_deployment(
+            owner, config_id=config.id, server_id=UNSHARED_SERVER).id
+
+    def persona_headers(self, persona):
+        project, roles, extra = PERSONAS[persona]
+        return self.headers(project_id=project, roles=roles,
+                            user_id='%s-user' % persona, **extra)
+
+    def fill(self, text):
+        return text.format(config_id=self.config_id, spare_id=self.spare_id,
+                           deployment_id=self.deployment_id)
+
+    def call(self, route, persona, url_project):
+        body = route['body']
+        if body is not None:
+            body = dict((k, self.fill(v) if isinstance(v, str) else v)
+                        for k, v in body.items())
+        return self.request(route['method'],
+                            self.url(self.fill(route['path']), url_project),
+                            body=body, headers=self.persona_headers(persona))

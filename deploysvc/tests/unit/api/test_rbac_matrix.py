@@ -1,0 +1,174 @@
+"""Who may do what: the RBAC matrix (personas of rbac_base).
+
+See doc/source/contributor/behaviour.rst, behaviour-policy,
+behaviour-visibility and behaviour-admin.
+"""
+
+import ddt
+
+from deploysvc.policies import software_configs as sc_policies
+from deploysvc.policies import software_deployments as sd_policies
+from deploysvc.tests import rbac_matrix
+from deploysvc.tests.unit.api import rbac_base
+
+OK = rbac_matrix.OK
+BLIND = rbac_matrix.BLIND
+NOT_FOUND = rbac_matrix.NOT_FOUND
+TENANT = rbac_matrix.TENANT
+DENIED = rbac_matrix.DENIED
+DENIED_INDEX = rbac_matrix.DENIED_INDEX
+OWN = rbac_matrix.OWN
+AT_OWNER = rbac_matrix.AT_OWNER
+AT_ELSEWHERE = rbac_matrix.AT_ELSEWHERE
+ROUTE_NAMES = rbac_matrix.ROUTE_NAMES
+MATRIX = rbac_matrix.MATRIX
+ROWS = rbac_matrix.rows(rbac_base.PERSONAS)
+
+
+def _route(method, path, rule, status, body=None, check=None):
+    return {'method': method, 'path': path, 'rule': rule, 'status': status,
+            'body': body, 'check': check}
+
+
+def _check_config_list(test, response, visible):
+    ids = set(c['id'] for c in response.json['software_configs'])
+    seeded = {test.config_id, test.spare_id}
+    if visible:
+        test.assertTrue(seeded.issubset(ids), ids)
+    else:
+        test.assertFalse(seeded & ids, ids)
+
+
+def _check_deployment_list(test, response, visible):
+    ids = set(d['id'] for d in response.json['software_deployments'])
+    test.assertEqual(visible, test.deployment_id in ids, ids)
+    for deployment in response.json['software_deployments']:
+        test.assertEqual(set(), {'id', 'config_id', 'server_id',
+                                 'input_values', 'output_values', 'action',
+                                 'status', 'status_reason',
+                                 'creation_time'} - set(deployment))
+
+
+def _check_metadata(test, response, visible):
+    ids = [c['id'] for c in response.json['metadata']]
+    test.assertEqual([test.config_id] if visible else [], ids)
+
+
+def _check_config(test, response, visible):
+    test.assertEqual(test.config_id, response.json['software_config']['id'])
+
+
+def _check_created_config(test, response, visible):
+    config = response.json['software_config']
+    test.assertEqual('created', config['name'])
+    test.assertTrue(config['id'])
+
+
+def _check_deployment(test, response, visible):
+    deployment = response.json['software_deployment']
+    test.assertEqual(test.deployment_id, deployment['id'])
+    test.assertEqual(test.config_id, deployment['config_id'])
+
+
+def _check_updated_deployment(test, response, visible):
+    deployment = response.json['software_deployment']
+    test.assertEqual(test.deployment_id, deployment['id'])
+    test.assertEqual('COMPLETE', deployment['status'])
+    test.assertIn('updated_time', deployment)
+
+
+def _check_created_deployment(test, response, visible):
+    deployment = response.json['software_deployment']
+    test.assertEqual(test.config_id, deployment['config_id'])
+    test.assertEqual('new-server', deployment['server_id'])
+    test.assertNotEqual(test.deployment_id, deployment['id'])
+
+
+def _check_empty(test, response, visible):
+    test.assertEqual(b'', response.body)
+
+
+def _check_validate(test, response, visible):
+    test.assertEqual({'Description': 'No description', 'Parameters': {}},
+                     response.json)
+
+
+ROUTES = {
+    'configs_index': _route(
+        'GET', '/software_configs', sc_policies.INDEX, 200,
+        check=_check_config_list),
+    'configs_global_index': _route(
+        'GET', '/software_configs?global_tenant=true',
+        sc_policies.GLOBAL_INDEX, 200, check=_check_config_list),
+    'configs_create': _route(
+        'POST', '/software_configs', sc_policies.CREATE, 200,
+        body={'name': 'created', 'group': 'script', 'config': 'echo'},
+        check=_check_created_config),
+    'configs_show': _route(
+        'GET', '/software_configs/{config_id}', sc_policies.SHOW, 200,
+        check=_check_config),
+    'configs_delete': _route(
+        'DELETE', '/software_configs/{spare_id}', sc_policies.DELETE, 204,
+        check=_check_empty),
+    'deployments_index': _route(
+        'GET', '/software_deployments', sd_policies.INDEX, 200,
+        check=_check_deployment_list),
+    'deployments_create': _route(
+        'POST', '/software_deployments', sd_policies.CREATE, 200,
+        body={'config_id': '{config_id}', 'server_id': 'new-server',
+              'action': 'CREATE', 'status': 'IN_PROGRESS'},
+        check=_check_created_deployment),
+    'deployments_show': _route(
+        'GET', '/software_deployments/{deployment_id}', sd_policies.SHOW,
+        200, check=_check_deployment),
+    'deployments_update': _route(
+        'PUT', '/software_deployments/{deployment_id}', sd_policies.UPDATE,
+        200, body={'status': 'COMPLETE', 'status_reason': 'done'},
+        check=_check_updated_deployment),
+    'deployments_delete': _route(
+        'DELETE', '/software_deployments/{deployment_id}',
+        sd_policies.DELETE, 204, check=_check_empty),
+    'metadata': _route(
+        'GET', '/software_deployments/metadata/%s' % rbac_base.SERVER,
+        sd_policies.METADATA, 200, check=_check_metadata),
+    'metadata_unshared': _route(
+        'GET', '/software_deployments/metadata/%s' % rbac_base.UNSHARED_SERVER,
+        sd_policies.METADATA, 200, check=_check_metadata),
+    'validate': _route(
+        'POST', '/validate', sc_policies.VALIDATE, 200,
+        body={'template': rbac_base.TEMPLATE}, check=_check_validate),
+}
+
+
+@ddt.ddt
+class TestRbacMatrix(rbac_base.SeededTestCase):
+
+    def test_matrix_covers_every_persona_and_route(self):
+        self.assertEqual(set(rbac_base.PERSONAS), set(p for p, _ in MATRIX))
+        self.assertEqual(set(ROUTE_NAMES), set(ROUTES))
+        for outcomes in MATRIX.values():
+            self.assertEqual(len(ROUTE_NAMES), len(outcomes))
+        self.assertGreaterEqual(len(ROWS), 100)
+
+    @ddt.data(*ROWS)
+    @ddt.unpack
+    def test_matrix(self, persona, where, route_name, outcome):
+        route = ROUTES[route_name]
+        url_project = {OWN: rbac_base.PERSONAS[persona][0],
+                       AT_OWNER: rbac_base.OWNER,
+                       AT_ELSEWHERE: rbac_base.ELSEWHERE}[where]
+        response = self.call(route, persona, url_project)
+        if outcome == TENANT:
+            self.assertError(response, 403, 'HTTPForbidden',
+                             'Access was denied to this resource.')
+        elif outcome.startswith(DENIED):
+            rule = outcome.partition(':')[2] or route['rule']
+            self.assertError(response, 403, 'Forbidden',
+                             'You are not authorized to use %s.' % rule)
+        elif outcome == NOT_FOUND:
+            self.assertError(response, 404, 'NotFound')
+            self.assertIn(' not found', response.json['error']['message'])
+        else:
+            self.assertEqual(route['status'], response.status_int,
+                             response.text)
+            route['check'](self, response, outcome == OK)
