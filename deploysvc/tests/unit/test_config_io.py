@@ -1,4 +1,4 @@
-"""Tests for deploysvc.common.config_io (contract section 7): shapes, types.
+"""Tests for deploysvc.common.config_io (behaviour-config-io): shapes, types.
 
 The booleans and the defaults and values of typed inputs are in
 test_config_io_values.py.
@@ -55,7 +55,7 @@ class ConfigIOTestCase(testtools.TestCase):
 
 
 class SpecExamplesTest(ConfigIOTestCase):
-    """The normalisation examples of sections 7 and 8, verbatim."""
+    """Heat's normalisation examples, verbatim."""
 
     def test_input_null_default_and_description(self):
         self.assertInputs(

@@ -25,8 +25,9 @@ BIN = os.path.dirname(sys.executable)
 READER = 'role:reader and project_id:%(project_id)s'
 MEMBER = 'role:member and project_id:%(project_id)s'
 
-# Heat's rules for this API and their default check strings (contract
-# section 4.3), plus Heat's rule for POST /validate (stacks.py).
+# Heat's rules for this API and their default check strings (see
+# doc/source/contributor/behaviour.rst, behaviour-policy), plus Heat's rule
+# for POST /validate (stacks.py).
 HEAT_RULES = {
     'software_configs:global_index': 'rule:deny_everybody',
     'software_configs:index': READER,

@@ -1,4 +1,5 @@
-"""Heat's signal rules (contract section 5.4)."""
+"""Heat's signal rules (see doc/source/contributor/behaviour.rst,
+behaviour-signal-rules)."""
 
 import ddt
 import testtools
@@ -23,9 +24,9 @@ class TestSignalRules(testtools.TestCase):
                          result.output_values)
         self.assertEqual('deployment d1 succeeded', result.event)
 
-    def test_contract_example(self):
-        # Section 8: non-zero code, undeclared key dropped, missing standard
-        # keys set to null.
+    def test_heat_example(self):
+        # Heat's own example: non-zero code, undeclared key dropped, missing
+        # standard keys set to null.
         result = signals.apply('d1', OUTPUTS, None,
                                {'result': 'ok', 'deploy_status_code': 2,
                                 'extra': 1})

@@ -1,6 +1,7 @@
 """GET /v1/{tenant_id}/software_deployments/metadata/{server_id}.
 
-Heat's wire contract §2.10 and D8: one full config (8 keys) per visible
+Heat's server metadata (see doc/source/contributor/behaviour.rst,
+behaviour-metadata-order): one full config (8 keys) per visible
 deployment on the server, sorted by (config name or "", deployment creation
 time, deployment id).
 """

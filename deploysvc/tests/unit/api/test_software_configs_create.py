@@ -93,7 +93,8 @@ class TestCreate(configs_base.ConfigsTestCase):
         self.assertEqual(options, created['options'])
 
     def test_inputs_outputs_normalised(self):
-        # Section 7 rules, through the API.
+        # The input/output rules (see doc/source/contributor/behaviour.rst,
+        # behaviour-config-io), through the API.
         inputs = [
             {'name': 'mode'},
             {'name': 'n', 'type': 'Number', 'default': '0'},

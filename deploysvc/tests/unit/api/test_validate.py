@@ -1,5 +1,5 @@
 """/v1/{tenant_id}/validate: the call "openstack software config create"
-makes first (D11)."""
+makes first (see doc/source/contributor/behaviour.rst, behaviour-validate)."""
 
 import json
 
@@ -16,7 +16,7 @@ NO_DESCRIPTION = {'Description': 'No description', 'Parameters': {}}
 
 
 def osc_body(name='my-config', **properties):
-    """The body python-heatclient's OSC plugin sends (section 11)."""
+    """The body python-heatclient's OSC plugin sends."""
     props = {'group': 'Heat::Ungrouped', 'config': '', 'inputs': [],
              'outputs': [], 'options': {}}
     props.update(properties)

@@ -270,7 +270,11 @@ class TestDeploymentList(db_base.DbTestCase):
 
 
 class TestConcurrency(base.TestCase):
-    """Threads on one database: D13 and D14, with no sleeps."""
+    """Threads on one database: quotas and no lost updates, no sleeps.
+
+    See doc/source/contributor/behaviour.rst, behaviour-quotas and
+    behaviour-concurrency.
+    """
 
     threads = 6
     database_threads = True
