@@ -6,8 +6,10 @@ behaviour-signal-rules.
 
 from deploysvc.agent import tokens
 from deploysvc import context as ctx
+from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import query
+from deploysvc import exception
 
 COMPLETE = 'COMPLETE'
 FAILED = 'FAILED'
@@ -60,6 +62,18 @@ def apply(deployment_id, outputs, output_values, details):
     if failed:
         return Result(FAILED, ', '.join(reasons), values, event)
     return Result(COMPLETE, 'Outputs received', values, event)
+
+
+def check(deployment_id, mac):
+    """DeploymentNotFound unless ``mac`` is the deployment's signal mac.
+
+    One read, before the body is parsed; ``take`` checks again under the
+    row's lock.
+    """
+    secret = agents.deployment_secret(deployment_id)
+    if secret is None or not tokens.verify(secret, tokens.SIGNAL,
+                                           deployment_id, mac):
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
 
 
 def take(deployment_id, mac, details):

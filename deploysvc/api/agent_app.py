@@ -53,6 +53,22 @@ def _not_found(error_type='NotFound'):
 _DOCUMENTS = cache.BytesCache(16 * 1024 * 1024)
 
 
+def _if_modified_since(environ):
+    """If-Modified-Since as a POSIX time, or None when absent or invalid.
+
+    A date that cannot be parsed is ignored (RFC 9110, 13.1.3), such as
+    one past year 9999, which Python's datetime cannot hold (it was a 500).
+    """
+    since = environ.get('HTTP_IF_MODIFIED_SINCE')
+    if not since:
+        return None
+    try:
+        parsed = datetime_utils.parse_date(since)
+        return None if parsed is None else parsed.timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def serve_metadata(environ, start_response, credential_id, mac):
     """GET/HEAD of a metadata URL, at the WSGI level (the hottest path).
 
@@ -81,10 +97,8 @@ def serve_metadata(environ, start_response, credential_id, mac):
         fresh = etag.strip('"') in etag_module.ETagMatcher.parse(
             tags, strong=False)
     else:
-        since = environ.get('HTTP_IF_MODIFIED_SINCE')
-        parsed = datetime_utils.parse_date(since) if since else None
-        fresh = (last_modified and parsed is not None
-                 and changed <= parsed.timestamp())
+        since = _if_modified_since(environ)
+        fresh = (last_modified and since is not None and changed <= since)
     if fresh:
         headers.append(('Content-Length', '0'))
         start_response('304 Not Modified', headers)
@@ -103,6 +117,11 @@ def serve_metadata(environ, start_response, credential_id, mac):
 
 
 def take_signal(environ, start_response, deployment_id, mac):
+    # The mac first: a wrong URL is a 404 whatever the body (the api-ref's
+    # promise), and nobody without the URL makes the service parse a body.
+    # take() checks it again under the row's lock (a rotation may come in
+    # between): this costs one primary-key read more per signal.
+    signals.check(deployment_id, mac)
     request = webob.Request(environ)
     details = validation.parse_body(request) if request.body.strip() else {}
     row, result = signals.take(deployment_id, mac, details)
@@ -130,9 +149,14 @@ class AgentApp(object):
 
     def __call__(self, environ, start_response):
         # PATH_INFO below the /agent mount: /v1/<kind>/<id>/<mac>
-        parts = environ.get('PATH_INFO', '').split('/')
+        path = environ.get('PATH_INFO', '')
+        parts = path.split('/')
         if len(parts) != 5 or parts[:2] != ['', 'v1'] or not all(parts[3:]):
             response = _not_found('HTTPNotFound')
+        elif '\x00' in path:
+            # No id or mac holds a NUL (%00), and PostgreSQL cannot even
+            # look one up: like any URL that cannot exist, a 404.
+            response = _not_found()
         elif parts[2] not in _ROUTES:
             response = _not_found('HTTPNotFound')
         else:
@@ -145,7 +169,7 @@ class AgentApp(object):
                     return handler(environ, start_response, parts[3],
                                    parts[4])
                 except exception.DeploySvcException as e:
-                    response = faults.from_exception(e)
+                    response = faults.from_exception(e, environ)
         return response(environ, start_response)
 
 

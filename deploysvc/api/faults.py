@@ -9,12 +9,18 @@ Every error the service returns has the shape::
 ``title`` and ``explanation`` are webob's standard texts for the status,
 ``error.message`` is always present and ``error.traceback`` is null unless
 ``[DEFAULT] debug`` is set.
+
+A 500 names no internal class: its ``error.type`` is always
+``InternalServerError`` and its message ends with the request id (also in
+the ``X-OpenStack-Request-ID`` header), which the log line of the
+traceback carries too.
 """
 
 import traceback
 
 from oslo_config import cfg
 from oslo_log import log as logging
+from oslo_middleware import request_id
 from oslo_serialization import jsonutils
 import webob
 import webob.exc
@@ -51,10 +57,10 @@ def error_response(code, error_type, message, tb=None, headers=None):
     return response
 
 
-def from_exception(exc):
+def from_exception(exc, environ=None):
     """The response for a deploysvc exception (5xx ones are logged)."""
     if exc.code >= 500:
-        return internal_error(exc)
+        return internal_error(exc, environ)
     return error_response(exc.code, exc.type, exc.message)
 
 
@@ -71,10 +77,19 @@ def method_not_allowed(method, allowed):
         % (method, allow), headers=[('Allow', allow)])
 
 
-def internal_error(exc):
-    """500 for an unexpected exception; the traceback is logged."""
-    LOG.exception('Unexpected error while handling a request')
-    return error_response(500, type(exc).__name__, _GENERIC_500,
+def internal_error(exc, environ=None):
+    """500 for an unexpected exception; the traceback is logged.
+
+    The body says only that it is a 500 and which request it was: the
+    exception's class and text may tell a client about the service's
+    insides (a driver, a table) and are in the log, under the request id.
+    """
+    req_id = (environ or {}).get(request_id.ENV_REQUEST_ID)
+    LOG.exception('Unexpected error while handling request %s', req_id)
+    message = _GENERIC_500
+    if req_id:
+        message = '%s Request id: %s.' % (message, req_id)
+    return error_response(500, 'InternalServerError', message,
                           tb=traceback.format_exc())
 
 
@@ -88,7 +103,7 @@ class FaultWrapper(object):
         try:
             return self.application(environ, start_response)
         except Exception as e:
-            return internal_error(e)(environ, start_response)
+            return internal_error(e, environ)(environ, start_response)
 
     @classmethod
     def factory(cls, global_conf, **local_conf):

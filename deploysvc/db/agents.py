@@ -23,6 +23,13 @@ _GET = sa.select(*_AGENT.c).where(_SERVER)
 _SECRET = prepared.Statement(sa.select(_AGENT.c.secret).where(_SERVER))
 _BY_CREDENTIAL = prepared.Statement(sa.select(*_AGENT.c).where(
     _AGENT.c.credential_id == sa.bindparam('p_credential_id')))
+_SD = models.SoftwareDeployment.__table__
+# The secret of a deployment's server: the credential of the deployment's
+# project and server.
+_DEPLOYMENT_SECRET = prepared.Statement(sa.select(_AGENT.c.secret).where(
+    _AGENT.c.project_id == _SD.c.project_id,
+    _AGENT.c.server_id == _SD.c.server_id,
+    _SD.c.id == sa.bindparam('p_deployment_id')))
 _BUMP = prepared.Statement(sa.update(_AGENT).where(_SERVER).values(
     revision=_AGENT.c.revision + 1,
     changed_at=sa.bindparam('p_changed_at',
@@ -79,6 +86,17 @@ def by_credential(w, credential_id):
     row = w.execute(_BY_CREDENTIAL,
                     {'p_credential_id': credential_id}).first()
     return None if row is None else models.Agent._make(row)
+
+
+@engine.reader
+def deployment_secret(w, deployment_id):
+    """The secret of a deployment's server's credential, or None.
+
+    Whichever project owns it (for the capability URLs): no lock, a
+    caller that acts on it checks again in its transaction.
+    """
+    return w.execute(_DEPLOYMENT_SECRET,
+                     {'p_deployment_id': deployment_id}).scalar()
 
 
 def secret_of(w, project_id, server_id):

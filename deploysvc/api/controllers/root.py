@@ -39,6 +39,9 @@ class RootController(object):
 
     @pecan.expose()
     def index(self):
+        if pecan.request.method == 'OPTIONS':
+            # As on every other URL: 204 and Allow, not a document.
+            return util.method_not_allowed('GET', 'HEAD')
         return _versions()
 
     def route(self, request, path):

@@ -34,6 +34,9 @@ def method_not_allowed(*allowed):
     return faults.method_not_allowed(pecan.request.method, allowed)
 
 
+_MAX_INT = 2 ** 63 - 1
+
+
 def int_param(params, name):
     """A non-negative integer query parameter with Heat's messages."""
     value = params.get(name)
@@ -48,6 +51,12 @@ def int_param(params, name):
         raise exception.BadRequest(
             message="Value '%s' is invalid for '%s' which only accepts "
                     "non-negative integer." % (value, name))
+    # Above 2**63 - 1 no database can compare it with an integer column
+    # (SQLite's driver raised OverflowError: a 500).
+    if number > _MAX_INT:
+        raise exception.BadRequest(
+            message="Value '%s' is too large for '%s' (at most %d)."
+                    % (value, name, _MAX_INT))
     return number
 
 

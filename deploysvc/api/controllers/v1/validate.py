@@ -20,6 +20,68 @@ _ONLY = ('only %s resources can be validated by this service'
          % RESOURCE_TYPE)
 
 
+# What an alias-free template of n characters can hold is at most about
+# n nodes ("{a,b,c}": one per character); aliases may not make a template
+# bigger than that, plus this many nodes.  Unbounded, 7 nested levels of
+# aliases in 398 bytes expanded to 25 MB in 0.6 s, 9 levels to ~2 GB.
+_SPARE_NODES = 10000
+
+
+class _TemplateTooBig(yaml.YAMLError):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded in depth and in expanded size.
+
+    Composing a node recurses (500 levels of flow nesting was a 500
+    RecursionError): at most ``validation.MAX_DEPTH`` levels, as a JSON
+    body.  Every node counts once, and every alias as many nodes as the
+    one it names (its expanded size), so the count is the size of the
+    document once aliases are expanded; past the budget, or on an alias
+    to a node that contains it (a recursive document), loading stops.
+    """
+
+    def __init__(self, stream, budget):
+        super().__init__(stream)
+        self._budget = budget
+        self._sizes = {}
+        # Nodes composed so far below each node being composed.
+        self._counts = [0]
+
+    def compose_node(self, parent, index):
+        alias = self.check_event(yaml.AliasEvent)
+        if len(self._counts) > validation.MAX_DEPTH:
+            raise _TemplateTooBig('nested more than %d levels deep'
+                                  % validation.MAX_DEPTH)
+        self._counts.append(0)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            below = self._counts.pop()
+        if alias:
+            size = self._sizes.get(id(node))
+            if size is None:
+                raise _TemplateTooBig('an alias refers to a node that '
+                                      'contains it')
+        else:
+            size = below + 1
+            self._sizes[id(node)] = size
+        self._counts[-1] += size
+        self._budget -= size if alias else 1
+        if self._budget < 0:
+            raise _TemplateTooBig('its aliases expand it to too many nodes')
+        return node
+
+
+def _load_yaml(text):
+    loader = _BoundedLoader(text, len(text) + _SPARE_NODES)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 _VERSION_KEYS = ('heat_template_version', 'HeatTemplateFormatVersion',
                  'AWSTemplateFormatVersion')
 
@@ -40,8 +102,10 @@ def _template(body):
     template = body['template']
     if isinstance(template, str):
         try:
-            template = yaml.safe_load(template)
-        except yaml.YAMLError as e:
+            template = _load_yaml(template)
+        except (yaml.YAMLError, ValueError, OverflowError) as e:
+            # ValueError: a value the constructor cannot make, such as an
+            # integer of more than 4,300 digits or a date of month 13.
             raise _invalid_template('Error parsing template: %s' % e)
         if template is None:
             template = {}

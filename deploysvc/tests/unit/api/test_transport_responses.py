@@ -109,10 +109,13 @@ class TestResponses(base.ApiTestCase):
 class TestInternalErrors(base.ApiTestCase):
     """The only place a 500 is expected: a forced unexpected exception."""
 
-    def _server_error(self, error_type, tb=None):
-        body = transport_base.error_body(500, 'Internal Server Error',
-                                         SERVER_ERROR, error_type,
-                                         SERVER_ERROR)
+    def _server_error(self, response, tb=None):
+        # No class name; the request id ends the message (issue 10).
+        body = transport_base.error_body(
+            500, 'Internal Server Error', SERVER_ERROR,
+            'InternalServerError', '%s Request id: %s.' % (
+                SERVER_ERROR,
+                response.headers['X-OpenStack-Request-Id']))
         body['error']['traceback'] = tb
         return body
 
@@ -126,7 +129,7 @@ class TestInternalErrors(base.ApiTestCase):
             response = self._get_configs()
         self.assertEqual(500, response.status_int)
         self.assertEqual('application/json', response.content_type)
-        self.assertEqual(self._server_error('RuntimeError'), response.json)
+        self.assertEqual(self._server_error(response), response.json)
         self.assertNotIn(b'secret detail', response.body)
         self.assertRegex(response.headers['X-OpenStack-Request-Id'],
                          transport_base.REQUEST_ID)
@@ -141,7 +144,7 @@ class TestInternalErrors(base.ApiTestCase):
         self.assertIsInstance(tb, str)
         self.assertIn('Traceback (most recent call last)', tb)
         self.assertIn('RuntimeError: secret detail', tb)
-        self.assertEqual(self._server_error('RuntimeError', tb),
+        self.assertEqual(self._server_error(response, tb),
                          response.json)
 
     def test_client_error_traceback_null_in_debug(self):
@@ -157,7 +160,7 @@ class TestInternalErrors(base.ApiTestCase):
             response = self._get_configs()
         self.assertEqual(500, response.status_int)
         self.assertEqual('application/json', response.content_type)
-        self.assertEqual(self._server_error('KeyError'), response.json)
+        self.assertEqual(self._server_error(response), response.json)
         self.assertNotIn(b'secret detail', response.body)
         self.assertRegex(response.headers['X-OpenStack-Request-Id'],
                          transport_base.REQUEST_ID)
@@ -170,4 +173,4 @@ class TestInternalErrors(base.ApiTestCase):
         self.assertEqual(500, response.status_int)
         tb = response.json['error']['traceback']
         self.assertIn("KeyError: 'secret detail'", tb)
-        self.assertEqual(self._server_error('KeyError', tb), response.json)
+        self.assertEqual(self._server_error(response, tb), response.json)
