@@ -26,6 +26,11 @@ class DeploySvcException(Exception):
     def type(self):
         return self.error_type or type(self).__name__
 
+    @property
+    def headers(self):
+        """Headers the error response carries besides the body's."""
+        return ()
+
 
 class Invalid(DeploySvcException):
     msg_fmt = "Data supplied was not valid: %(reason)s"
@@ -93,6 +98,30 @@ class Conflict(DeploySvcException):
 class InvalidRestrictedAction(Conflict):
     msg_fmt = ("Software config with id %(config_id)s can not be deleted as "
                "it is referenced.")
+
+
+class DatabaseUnavailable(DeploySvcException):
+    """The database cannot be reached: nothing was done, retry later.
+
+    A database outage is the client's to wait out, not a fault of the
+    request: 503 with ``Retry-After``, as an HTTP client or a load balancer
+    expects, rather than a 500.
+    """
+
+    # Seconds: about what a database restart or a Galera node's failover
+    # takes, so that a client retrying at once does not add to the load.
+    retry_after = 5
+    msg_fmt = ("The database is unavailable; retry in %(retry_after)d "
+               "seconds.")
+    code = 503
+    error_type = 'HTTPServiceUnavailable'
+
+    def __init__(self):
+        super().__init__(retry_after=self.retry_after)
+
+    @property
+    def headers(self):
+        return (('Retry-After', str(self.retry_after)),)
 
 
 class AgentNotFound(NotFound):

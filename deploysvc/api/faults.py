@@ -58,10 +58,11 @@ def error_response(code, error_type, message, tb=None, headers=None):
 
 
 def from_exception(exc, environ=None):
-    """The response for a deploysvc exception (5xx ones are logged)."""
-    if exc.code >= 500:
+    """The response for a deploysvc exception (a 500 is logged)."""
+    if exc.code == 500:
         return internal_error(exc, environ)
-    return error_response(exc.code, exc.type, exc.message)
+    return error_response(exc.code, exc.type, exc.message,
+                          headers=exc.headers)
 
 
 def method_not_allowed(method, allowed):

@@ -36,8 +36,13 @@ import time
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_log import log as logging
+import sqlalchemy as sa
 
 from deploysvc.db import prepared
+from deploysvc import exception
+
+LOG = logging.getLogger(__name__)
 
 # Engine creation and configuration only: transactions are ``read`` and
 # ``write`` below, not the facade's reader/writer sessions.
@@ -175,11 +180,22 @@ def write(work):
     return _run(work, True)
 
 
+def _connect(parking, transactional):
+    """A connection, or DatabaseUnavailable (503) if none can be opened."""
+    try:
+        return parking.take(transactional)
+    except (db_exc.DBError, sa.exc.DBAPIError) as e:
+        # Opening a connection failed: the server is down, restarting,
+        # refusing connections or unreachable.  Nothing was sent.
+        LOG.warning('The database is unavailable: %s', e)
+        raise exception.DatabaseUnavailable() from e
+
+
 def _run(work, transactional):
     parking = _parking()
     retried = False
     while True:
-        connection, born = parking.take(transactional)
+        connection, born = _connect(parking, transactional)
         done = Work(connection)
         try:
             if transactional:
@@ -193,10 +209,13 @@ def _run(work, transactional):
                     # and every writer's COMMIT would wait for it.  (In
                     # autocommit nothing was begun in the database.)
                     connection.rollback()
-        except db_exc.DBConnectionError:
+        except db_exc.DBConnectionError as e:
             parking.give_back(connection, born, transactional, False)
             if done.started or retried:
-                raise
+                # Lost while the work ran: not run again, since a write
+                # may have reached the database before the connection went.
+                LOG.warning('The database connection was lost: %s', e)
+                raise exception.DatabaseUnavailable() from e
             # Dead before anything ran (the database restarted while the
             # connection was parked): once more on a new connection.
             retried = True
@@ -208,6 +227,14 @@ def _run(work, transactional):
             raise
         parking.give_back(connection, born, transactional)
         return result
+
+
+_PING = prepared.Statement(sa.select(sa.literal_column('1')))
+
+
+def ping():
+    """Whether the database answers (DatabaseUnavailable if not)."""
+    return read(lambda w: w.execute(_PING).scalar()) == 1
 
 
 def reader(function):

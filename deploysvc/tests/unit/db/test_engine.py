@@ -203,14 +203,15 @@ class TestRetries(base.TestCase):
             w.execute('UPDATE 1')
             connection.failures.append(db_exc.DBConnectionError('gone'))
             w.execute('UPDATE 2')
-        self.assertRaises(db_exc.DBConnectionError, db_engine.write, work)
+        self.assertRaises(exception.DatabaseUnavailable, db_engine.write,
+                          work)
         self.assertEqual([(connection, False)], parking.returned)
 
     def test_second_dead_connection_is_an_error(self):
         parking = self.parking(
             _Connection([db_exc.DBConnectionError('gone')]),
             _Connection([db_exc.DBConnectionError('still gone')]))
-        self.assertRaises(db_exc.DBConnectionError, db_engine.read,
+        self.assertRaises(exception.DatabaseUnavailable, db_engine.read,
                           lambda r: r.execute('SELECT 1'))
         self.assertEqual(2, len(parking.taken))
 
