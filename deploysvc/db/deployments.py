@@ -120,11 +120,15 @@ def history(w, context, deployment_id, limit, marker=None):
 
 @engine.reader
 def page(w, context, filters=None, limit=None, marker=None,
-         sort_key='created_at', sort_dir='asc'):
+         sort_key='created_at', sort_dir='asc', after=None):
     """Visible deployments, oldest first by default, with keyset paging.
 
     ``filters`` maps column names to required values; ``sort_key`` is one of
     ``SORT_KEYS``; an unknown or invisible ``marker`` is a BadRequest.
+    ``after`` is a row of a previous page (a ``models.Deployment``): the
+    page starts after it without looking it up, so a list read page by
+    page goes on even when that row has been deleted meanwhile; it takes
+    the place of ``marker``.
     """
     params = {}
     if context.is_admin:
@@ -140,8 +144,8 @@ def page(w, context, filters=None, limit=None, marker=None,
             _SD.c.project_id == context.project_id)
     for key, value in (filters or {}).items():
         statement = statement.where(_SD.c[key] == value)
-    marker_row = None
-    if marker:
+    marker_row = after
+    if marker and after is None:
         marker_row = w.execute(*_BY_ID.bind(context, p_id=marker)).first()
         if marker_row is None:
             raise exception.BadRequest(
