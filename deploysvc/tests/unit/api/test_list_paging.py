@@ -77,10 +77,6 @@ class ListTestCase(deployments_base.DeploymentTestCase):
                 table.insert(), [row._asdict() for row in rows]))
         return rows
 
-    def seed_configs(self, count, context=None):
-        # The test case's own config (self.sc) is listed too.
-        return self.seed(CONFIGS, count, context)
-
     def path(self, key, query=''):
         return '/%s%s' % (key, query)
 
@@ -143,7 +139,7 @@ class TestWholeList(ListTestCase):
 
     @ddt.data(0, MAX_LIMIT + 1, PAGE - 1, PAGE, 2 * PAGE + 3)
     def test_configs_all_beyond_max_limit(self, count):
-        expected = self.expected_configs(self.seed_configs(count))
+        expected = self.expected_configs(self.seed(CONFIGS, count))
         response = self.fetch(CONFIGS)
         self.assertEqual(expected, self.ids(response, CONFIGS))
         self.assertEqual([CONFIGS], list(response.json))
@@ -236,12 +232,9 @@ class TestWholeList(ListTestCase):
     def test_visibility(self, key):
         mine = self.seed(key, PAGE + 2)
         theirs = self.seed(key, PAGE + 3, context=self.other_context)
-        if key == CONFIGS:
-            mine_ids = set(self.expected_configs(mine))
-            theirs_ids = {r.id for r in theirs}
-        else:
-            mine_ids = {r.id for r in mine}
-            theirs_ids = {r.id for r in theirs}
+        mine_ids = {r.id for r in mine} | ({self.sc.id} if key == CONFIGS
+                                           else set())
+        theirs_ids = {r.id for r in theirs}
         own = self.ids(self.fetch(key), key)
         self.assertEqual(mine_ids, set(own))
         self.assertEqual(len(own), len(set(own)))
@@ -328,7 +321,7 @@ class TestCutPages(ListTestCase):
 
     @ddt.data('?limit=3', '?limit=1000', '?limit=4&global_tenant=false')
     def test_following_links_gives_every_config_once(self, query):
-        expected = self.expected_configs(self.seed_configs(30))
+        expected = self.expected_configs(self.seed(CONFIGS, 30))
         self.assertEqual(expected, self.follow(CONFIGS, query))
 
     @ddt.data((CONFIGS, '?limit=4'), (DEPLOYMENTS, '?limit=4'),
@@ -382,7 +375,7 @@ class TestCutPages(ListTestCase):
             self.expected_deployments(named),
             self.follow(DEPLOYMENTS, '?limit=2', **self.as_project(
                 deployments_base.STACK_USER_PROJECT, roles='reader')))
-        their_configs = self.seed_configs(6, context=self.other_context)
+        their_configs = self.seed(CONFIGS, 6, context=self.other_context)
         self.assertEqual(
             [c.id for c in sorted(their_configs,
                                   key=lambda r: (r.created_at, r.id),
@@ -392,8 +385,8 @@ class TestCutPages(ListTestCase):
 
     def test_global_tenant_pages_keep_global_tenant(self):
         self.policy.set_rules({'software_configs:global_index': ''})
-        mine = self.seed_configs(4)
-        theirs = self.seed_configs(5, context=self.other_context)
+        mine = self.seed(CONFIGS, 4)
+        theirs = self.seed(CONFIGS, 5, context=self.other_context)
         everything = self.expected_configs(mine + theirs)
         response = self.fetch(CONFIGS, '?global_tenant=true&limit=3')
         self.assertIn('global_tenant=true&marker=',
