@@ -79,6 +79,37 @@ def event(row):
     }
 
 
+def list_body(key, items, next_href=None):
+    """``{key: items}``; a cut page also has ``<key>_links``.
+
+    ``<key>_links`` is Nova's form, the one openstacksdk's Resource.list
+    follows for any resource: ``[{"rel": "next", "href": ...}]``.
+    """
+    body = {key: items}
+    if next_href is not None:
+        body[key + '_links'] = [{'rel': 'next', 'href': next_href}]
+    return body
+
+
+def list_chunks(key, pages, render):
+    """``{key: [render(row), ...]}`` as bytes, one chunk per page of rows.
+
+    ``pages`` yields lists of rows.  The chunks joined are the bytes
+    ``jsonutils.dump_as_bytes({key: [...]})`` makes of the same rows (the
+    separators of json.dumps), so a list sent whole has one shape however
+    it is sent.
+    """
+    yield b'{"%s": [' % key.encode('ascii')
+    separator = b''
+    for rows in pages:
+        if rows:
+            # One dumps per page: '[a, b]' without its brackets.
+            yield separator + jsonutils.dump_as_bytes(
+                [render(row) for row in rows])[1:-1]
+            separator = b', '
+    yield b']}'
+
+
 # The JSON of each config as a server's metadata lists it, by config id,
 # per worker process: configs never change, so a server's metadata is one
 # small query (its config ids in order) and a join of cached bytes (see

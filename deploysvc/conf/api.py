@@ -35,9 +35,11 @@ opts = [
     cfg.IntOpt('max_limit',
                default=1000,
                min=1,
-               help='Largest page returned by a list call. A larger '
-                    '"limit", or none, is capped to this value. Raise it '
-                    'only if clients rely on unpaged lists of more items.'),
+               help='Largest page returned by a list call with a '
+                    '"limit": a larger one is capped to this value, and '
+                    'the answer links to the next page. Config and '
+                    'deployment lists without "limit" return every item '
+                    '(streamed); deployment events return this many.'),
     cfg.URIOpt('public_endpoint',
                schemes=['http', 'https'],
                help='Base URL of this API as in-instance agents reach it, '

@@ -58,13 +58,19 @@ def check_usable(w, context, config_id):
 
 
 @engine.reader
-def page(w, context, limit, marker=None, all_projects=False):
-    """Newest first (Heat's order); an unknown marker is ignored."""
+def page(w, context, limit, marker=None, all_projects=False, after=None):
+    """Newest first (Heat's order); an unknown marker is ignored.
+
+    ``after`` is a row of a previous page (a ``models.Config``): the page
+    starts after it without looking it up, so a list read page by page
+    goes on even when that row has been deleted meanwhile; it takes the
+    place of ``marker``.
+    """
     statement = sa.select(*_SC.c)
     if not (all_projects or context.is_admin):
         statement = statement.where(_SC.c.project_id == context.project_id)
-    marker_row = None
-    if marker:
+    marker_row = after
+    if marker and after is None:
         marker_row = w.execute(_ANY_BY_ID, {'p_id': marker}).first()
     statement = query.keyset_page(statement, _SC, 'created_at', True,
                                   marker_row, query.row_values(w))

@@ -90,8 +90,9 @@ def keyset_page(query, table, key, descending, marker=None,
     value = getattr(marker, key)
     if row_values and not nullable:
         pair = sa.tuple_(column, ident)
-        return query.where(pair < (value, marker.id) if descending
-                           else pair > (value, marker.id))
+        # (tuple_, not a plain tuple: the values may be bound parameters.)
+        after = sa.tuple_(value, marker.id)
+        return query.where(pair < after if descending else pair > after)
     if value is None:
         same = sa.and_(column.is_(None), after_id)
         return query.where(same if descending

@@ -38,6 +38,7 @@ SAMPLES = (
     'config-show-response.json',
     'config-list-response.json',
     'config-list-admin-response.json',
+    'config-list-page-response.json',
     'config-delete-conflict-response.json',
     'deployment-create-request.json',
     'deployment-create-response.json',
@@ -181,6 +182,12 @@ class TestApiSamples(base.ApiTestCase):
                          headers=self.headers(roles='admin,member,reader'))
         self.assertResponseSample('config-list-admin-response.json', admin,
                                   200)
+        page = self.get('/software_configs?limit=1')
+        self.assertResponseSample('config-list-page-response.json', page,
+                                  200)
+        self.assertEqual(
+            '<%s>; rel="next"' % page.json['software_configs_links'][0][
+                'href'], page.headers['Link'])
 
     def test_deployments(self):
         config_id = self.create_config(**CONFIG)['id']

@@ -69,12 +69,16 @@ class ConfigsController(object):
         all_projects = util.bool_param(params, 'global_tenant')
         if all_projects:
             context.can(policies.GLOBAL_INDEX)
-        rows = configs.page(context, util.page_limit(params),
-                            marker=params.get('marker') or None,
-                            all_projects=all_projects)
+        marker = params.get('marker') or None
         admin = context.is_admin or all_projects
-        return util.respond({'software_configs': [
-            views.config_summary(row, admin) for row in rows]})
+
+        def fetch(limit, after):
+            return configs.page(context, limit, marker=marker,
+                                all_projects=all_projects, after=after)
+        return util.respond_list(
+            'software_configs',
+            lambda row: views.config_summary(row, admin), fetch,
+            util.list_limit(params))
 
     @index.when(method='POST')
     def create(self):

@@ -125,8 +125,7 @@ def _list_params(params):
     if sort_dir not in ('asc', 'desc'):
         raise exception.BadRequest(
             message='Invalid sort_dir %s: use asc or desc.' % sort_dir)
-    return dict(filters=filters, limit=util.page_limit(params),
-                marker=params.get('marker') or None,
+    return dict(filters=filters, marker=params.get('marker') or None,
                 sort_key=sort_key, sort_dir=sort_dir)
 
 
@@ -141,9 +140,17 @@ class DeploymentsController(object):
     def list(self):
         context = pecan.request.context
         context.can(policies.INDEX)
-        rows = deployments.page(context, **_list_params(pecan.request.GET))
-        return util.respond({'software_deployments': [
-            views.deployment(row, context.is_admin) for row in rows]})
+        params = pecan.request.GET
+        query = _list_params(params)
+        admin = context.is_admin
+
+        def fetch(limit, after):
+            return deployments.page(context, limit=limit, after=after,
+                                    **query)
+        return util.respond_list(
+            'software_deployments',
+            lambda row: views.deployment(row, admin), fetch,
+            util.list_limit(params))
 
     @index.when(method='POST')
     def create(self):

@@ -68,6 +68,26 @@ class TestConfigs(db_base.DbTestCase):
         self.assertEqual(ids, [r.id for r in configs.page(
             self.context, None, marker='missing')])
 
+    def test_list_after_a_row(self):
+        # Pages by the previous page's last row itself (a streamed list):
+        # a deleted row still marks the place, where a marker would be
+        # ignored and the list start again.
+        rows = []
+        for n in range(5):
+            rows.append(utils.create_test_config(self.context))
+            self.clock.advance_time_seconds(n % 2)
+        expected = [r.id for r in configs.page(self.context, None)]
+        seen, after = [], None
+        while True:
+            page = configs.page(self.context, 2, marker='ignored',
+                                after=after)
+            if not page:
+                break
+            seen.extend(r.id for r in page)
+            after = page[-1]
+            configs.delete(self.context, after.id)
+        self.assertEqual(expected, seen)
+
     def test_list_all_projects(self):
         own = utils.create_test_config(self.context)
         self.clock.advance_time_seconds(1)

@@ -237,6 +237,36 @@ class TestDeploymentList(db_base.DbTestCase):
             marker = page[-1]
         self.assertEqual(expected, pages)
 
+    @ddt.data(*[(key, direction)
+                for key in ('created_at', 'updated_at', 'id', 'status',
+                            'action', 'server_id')
+                for direction in ('asc', 'desc')])
+    @ddt.unpack
+    def test_page_after_a_row(self, key, direction):
+        # Pages by the previous page's last row itself, as a whole list is
+        # streamed: no lookup, so deleting that row changes nothing.
+        expected = self.ids(sort_key=key, sort_dir=direction)
+        pages, gone = [], []
+        after = None
+        for _ in range(len(self.rows) + 1):
+            page = deployments.page(self.context, sort_key=key,
+                                    sort_dir=direction, limit=2,
+                                    after=after)
+            if not page:
+                break
+            pages.extend(r.id for r in page)
+            after = page[-1]
+            deployments.delete(self.context, after.id)
+            gone.append(after.id)
+        self.assertEqual(expected, pages)
+        self.assertEqual([i for i in expected if i not in gone],
+                         self.ids(sort_key=key, sort_dir=direction))
+
+    def test_after_takes_the_place_of_marker(self):
+        rows = deployments.page(self.context)
+        self.assertEqual([r.id for r in rows[3:]], self.ids(
+            marker='missing', after=rows[2]))
+
     @ddt.unpack
     @ddt.data(({'server_id': 's1'}, [0, 2, 4]),
               ({'server_id': 's2', 'action': 'CREATE'}, [3]),
