@@ -5,6 +5,7 @@ import types
 
 import fixtures
 from oslo_serialization import jsonutils
+import testtools
 
 from deploysvc.common import cache
 from deploysvc.tests import base
@@ -65,3 +66,14 @@ class _FreshCache(fixtures.Fixture):
     def _setUp(self):
         self.useFixture(fixtures.MockPatchObject(
             views, '_CONFIG_JSON', cache.BytesCache(1024 * 1024)))
+
+
+class TestChunks(testtools.TestCase):
+    """views.list_chunks makes the bytes of one dumps, for any pages."""
+
+    def test_chunks_match_dumps(self):
+        for pages in ([], [[]], [[1]], [[1, 2], [], [3]], [['a'], ['b']]):
+            items = [i for page in pages for i in page]
+            self.assertEqual(
+                jsonutils.dump_as_bytes({'k': items}),
+                b''.join(views.list_chunks('k', iter(pages), lambda x: x)))

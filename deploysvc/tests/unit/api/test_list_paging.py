@@ -21,7 +21,6 @@ from deploysvc.db import engine
 from deploysvc.db import models
 from deploysvc.tests import base as test_base
 from deploysvc.tests.unit.api import deployments_base
-from deploysvc import views
 
 CONFIGS = 'software_configs'
 DEPLOYMENTS = 'software_deployments'
@@ -396,14 +395,3 @@ class TestCutPages(ListTestCase):
                       self.next_link(response, CONFIGS))
         self.assertEqual(everything,
                          self.follow(CONFIGS, '?global_tenant=true&limit=3'))
-
-
-class TestChunks(test_base.TestCase):
-    """views.list_chunks makes the bytes of one dumps, for any pages."""
-
-    def test_chunks_match_dumps(self):
-        for pages in ([], [[]], [[1]], [[1, 2], [], [3]], [['a'], ['b']]):
-            items = [i for page in pages for i in page]
-            self.assertEqual(
-                jsonutils.dump_as_bytes({'k': items}),
-                b''.join(views.list_chunks('k', iter(pages), lambda x: x)))
