@@ -22,16 +22,6 @@ PERSONAS = {
 }
 # The unit RBAC matrix (deploysvc/tests/rbac_matrix.py), for the personas
 # a real Keystone gives here.
-OK = rbac_matrix.OK
-BLIND = rbac_matrix.BLIND
-NOT_FOUND = rbac_matrix.NOT_FOUND
-TENANT = rbac_matrix.TENANT
-DENIED = rbac_matrix.DENIED
-DENIED_INDEX = rbac_matrix.DENIED_INDEX
-OWN = rbac_matrix.OWN
-AT_OWNER = rbac_matrix.AT_OWNER
-AT_ELSEWHERE = rbac_matrix.AT_ELSEWHERE
-ROUTE_NAMES = rbac_matrix.ROUTE_NAMES
 MATRIX = dict((key, outcomes) for key, outcomes in rbac_matrix.MATRIX.items()
               if key[0] in PERSONAS)
 ROWS = rbac_matrix.rows(PERSONAS)
@@ -134,9 +124,9 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
 
     def test_matrix_covers_every_persona_and_route(self):
         self.assertEqual(set(PERSONAS), set(p for p, _ in MATRIX))
-        self.assertEqual(set(ROUTE_NAMES), set(ROUTES))
+        self.assertEqual(set(rbac_matrix.ROUTE_NAMES), set(ROUTES))
         for outcomes in MATRIX.values():
-            self.assertEqual(len(ROUTE_NAMES), len(outcomes))
+            self.assertEqual(len(rbac_matrix.ROUTE_NAMES), len(outcomes))
         self.assertGreaterEqual(len(ROWS), 150)
 
     def fill(self, value, values):
@@ -157,20 +147,21 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
         if '{victim_id}' in route['path']:
             values['victim_id'] = self.create_deployment(
                 self.seed['config_id'], keystone_base.new_id())['id']
-        url_project = {OWN: self.project(key),
-                       AT_OWNER: self.project('DEMO_MEMBER'),
-                       AT_ELSEWHERE: keystone_base.ELSEWHERE}[where]
+        url_project = {
+            rbac_matrix.OWN: self.project(key),
+            rbac_matrix.AT_OWNER: self.project('DEMO_MEMBER'),
+            rbac_matrix.AT_ELSEWHERE: keystone_base.ELSEWHERE}[where]
         response = self.call(key, route['method'], url_project,
                              self.fill(route['path'], values),
                              self.fill(route['body'], values))
-        if outcome == TENANT:
+        if outcome == rbac_matrix.TENANT:
             self.assertError(response, 403, 'HTTPForbidden',
                              'Access was denied to this resource.')
-        elif outcome.startswith(DENIED):
+        elif outcome.startswith(rbac_matrix.DENIED):
             rule = outcome.partition(':')[2] or route['rule']
             self.assertError(response, 403, 'Forbidden',
                              'You are not authorized to use %s.' % rule)
-        elif outcome == NOT_FOUND:
+        elif outcome == rbac_matrix.NOT_FOUND:
             self.assertEqual(404, response.status, response.body)
             self.assertEqual('NotFound', response.body['error']['type'])
             self.assertRegex(response.body['error']['message'],
@@ -179,7 +170,8 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
         else:
             self.assertEqual(route['status'], response.status,
                              response.body)
-            self.check(route_name, response, values, outcome == OK)
+            self.check(route_name, response, values,
+                       outcome == rbac_matrix.OK)
 
     def check(self, route_name, response, values, visible):
         body = response.body

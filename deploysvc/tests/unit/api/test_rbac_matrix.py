@@ -11,17 +11,6 @@ from deploysvc.policies import software_deployments as sd_policies
 from deploysvc.tests import rbac_matrix
 from deploysvc.tests.unit.api import rbac_base
 
-OK = rbac_matrix.OK
-BLIND = rbac_matrix.BLIND
-NOT_FOUND = rbac_matrix.NOT_FOUND
-TENANT = rbac_matrix.TENANT
-DENIED = rbac_matrix.DENIED
-DENIED_INDEX = rbac_matrix.DENIED_INDEX
-OWN = rbac_matrix.OWN
-AT_OWNER = rbac_matrix.AT_OWNER
-AT_ELSEWHERE = rbac_matrix.AT_ELSEWHERE
-ROUTE_NAMES = rbac_matrix.ROUTE_NAMES
-MATRIX = rbac_matrix.MATRIX
 ROWS = rbac_matrix.rows(rbac_base.PERSONAS)
 
 
@@ -144,31 +133,32 @@ ROUTES = {
 class TestRbacMatrix(rbac_base.SeededTestCase):
 
     def test_matrix_covers_every_persona_and_route(self):
-        self.assertEqual(set(rbac_base.PERSONAS), set(p for p, _ in MATRIX))
-        self.assertEqual(set(ROUTE_NAMES), set(ROUTES))
-        for outcomes in MATRIX.values():
-            self.assertEqual(len(ROUTE_NAMES), len(outcomes))
+        self.assertEqual(set(rbac_base.PERSONAS),
+                         set(p for p, _ in rbac_matrix.MATRIX))
+        self.assertEqual(set(rbac_matrix.ROUTE_NAMES), set(ROUTES))
+        for outcomes in rbac_matrix.MATRIX.values():
+            self.assertEqual(len(rbac_matrix.ROUTE_NAMES), len(outcomes))
         self.assertGreaterEqual(len(ROWS), 100)
 
     @ddt.data(*ROWS)
     @ddt.unpack
     def test_matrix(self, persona, where, route_name, outcome):
         route = ROUTES[route_name]
-        url_project = {OWN: rbac_base.PERSONAS[persona][0],
-                       AT_OWNER: rbac_base.OWNER,
-                       AT_ELSEWHERE: rbac_base.ELSEWHERE}[where]
+        url_project = {rbac_matrix.OWN: rbac_base.PERSONAS[persona][0],
+                       rbac_matrix.AT_OWNER: rbac_base.OWNER,
+                       rbac_matrix.AT_ELSEWHERE: rbac_base.ELSEWHERE}[where]
         response = self.call(route, persona, url_project)
-        if outcome == TENANT:
+        if outcome == rbac_matrix.TENANT:
             self.assertError(response, 403, 'HTTPForbidden',
                              'Access was denied to this resource.')
-        elif outcome.startswith(DENIED):
+        elif outcome.startswith(rbac_matrix.DENIED):
             rule = outcome.partition(':')[2] or route['rule']
             self.assertError(response, 403, 'Forbidden',
                              'You are not authorized to use %s.' % rule)
-        elif outcome == NOT_FOUND:
+        elif outcome == rbac_matrix.NOT_FOUND:
             self.assertError(response, 404, 'NotFound')
             self.assertIn(' not found', response.json['error']['message'])
         else:
             self.assertEqual(route['status'], response.status_int,
                              response.text)
-            route['check'](self, response, outcome == OK)
+            route['check'](self, response, outcome == rbac_matrix.OK)
