@@ -61,3 +61,19 @@ def rows(personas):
             for (persona, where), outcomes in sorted(MATRIX.items())
             if persona in personas
             for route, outcome in zip(ROUTE_NAMES, outcomes)]
+
+
+def expected_error(outcome, rule):
+    """``(status, error type, message)`` of a refused outcome, else None.
+
+    ``rule`` is the route's policy rule (a DENIED outcome may name
+    another); a NOT_FOUND message names the object, so it is None here.
+    """
+    if outcome == TENANT:
+        return 403, 'HTTPForbidden', 'Access was denied to this resource.'
+    if outcome.startswith(DENIED):
+        return (403, 'Forbidden', 'You are not authorized to use %s.'
+                % (outcome.partition(':')[2] or rule))
+    if outcome == NOT_FOUND:
+        return 404, 'NotFound', None
+    return None

@@ -154,16 +154,12 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
         response = self.call(key, route['method'], url_project,
                              self.fill(route['path'], values),
                              self.fill(route['body'], values))
-        if outcome == rbac_matrix.TENANT:
-            self.assertError(response, 403, 'HTTPForbidden',
-                             'Access was denied to this resource.')
-        elif outcome.startswith(rbac_matrix.DENIED):
-            rule = outcome.partition(':')[2] or route['rule']
-            self.assertError(response, 403, 'Forbidden',
-                             'You are not authorized to use %s.' % rule)
-        elif outcome == rbac_matrix.NOT_FOUND:
-            self.assertEqual(404, response.status, response.body)
-            self.assertEqual('NotFound', response.body['error']['type'])
+        refused = rbac_matrix.expected_error(outcome, route['rule'])
+        if refused is not None and refused[2] is not None:
+            self.assertError(response, *refused)
+        elif refused is not None:
+            self.assertEqual(refused[:2], (response.status,
+                                           response.body['error']['type']))
             self.assertRegex(response.body['error']['message'],
                              r'^(Software config|Deployment) with id \S+ '
                              r'not found$')

@@ -148,16 +148,11 @@ class TestRbacMatrix(rbac_base.SeededTestCase):
                        rbac_matrix.AT_OWNER: rbac_base.OWNER,
                        rbac_matrix.AT_ELSEWHERE: rbac_base.ELSEWHERE}[where]
         response = self.call(route, persona, url_project)
-        if outcome == rbac_matrix.TENANT:
-            self.assertError(response, 403, 'HTTPForbidden',
-                             'Access was denied to this resource.')
-        elif outcome.startswith(rbac_matrix.DENIED):
-            rule = outcome.partition(':')[2] or route['rule']
-            self.assertError(response, 403, 'Forbidden',
-                             'You are not authorized to use %s.' % rule)
-        elif outcome == rbac_matrix.NOT_FOUND:
-            self.assertError(response, 404, 'NotFound')
-            self.assertIn(' not found', response.json['error']['message'])
+        refused = rbac_matrix.expected_error(outcome, route['rule'])
+        if refused is not None:
+            self.assertError(response, *refused)
+            if refused[2] is None:
+                self.assertIn(' not found', response.json['error']['message'])
         else:
             self.assertEqual(route['status'], response.status_int,
                              response.text)
