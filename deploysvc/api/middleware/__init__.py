@@ -15,6 +15,17 @@ from oslo_middleware import cors
 from oslo_middleware import http_proxy_to_wsgi
 
 
+def _when(enabled, make):
+    """A paste filter: ``make(application)`` if ``enabled()``, else none.
+
+    Read when the pipeline is built, so an option set in the configuration
+    files decides.
+    """
+    def _filter(application):
+        return make(application) if enabled() else application
+    return _filter
+
+
 def cors_factory(global_conf, **local_conf):
     """CORS when ``[cors] allowed_origin`` is set.
 
@@ -23,12 +34,8 @@ def cors_factory(global_conf, **local_conf):
     """
     conf = cfg.CONF
     conf.register_opts(cors.CORS_OPTS, 'cors')
-
-    def _filter(application):
-        if not conf.cors.allowed_origin:
-            return application
-        return cors.CORS(application, conf)
-    return _filter
+    return _when(lambda: conf.cors.allowed_origin,
+                 lambda application: cors.CORS(application, conf))
 
 
 def http_proxy_to_wsgi_factory(global_conf, **local_conf):
@@ -38,9 +45,6 @@ def http_proxy_to_wsgi_factory(global_conf, **local_conf):
     """
     conf = cfg.CONF
     conf.register_opts(http_proxy_to_wsgi.OPTS, 'oslo_middleware')
-
-    def _filter(application):
-        if not conf.oslo_middleware.enable_proxy_headers_parsing:
-            return application
-        return http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)
-    return _filter
+    return _when(lambda: conf.oslo_middleware.enable_proxy_headers_parsing,
+                 lambda application: http_proxy_to_wsgi.HTTPProxyToWSGI(
+                     application, conf))

@@ -5,8 +5,10 @@ behaviour-content-type and behaviour-error-body.
 """
 
 import datetime
+import traceback
 from unittest import mock
 
+import ddt
 from oslo_utils import fixture as utils_fixture
 
 from deploysvc.api.middleware import auth
@@ -106,6 +108,15 @@ class TestResponses(base.ApiTestCase):
         self.assertNotIn('Content-Type', response.headers)
 
 
+# Where the unexpected exception is raised: in a handler (the ErrorHook
+# answers) or in the middleware (the FaultWrapper answers).
+FAILURES = {
+    'error hook': (configs, 'page', RuntimeError('secret detail')),
+    'fault wrapper': (auth.NoAuth, '__call__', KeyError('secret detail')),
+}
+
+
+@ddt.ddt
 class TestInternalErrors(base.ApiTestCase):
     """The only place a 500 is expected: a forced unexpected exception."""
 
@@ -119,33 +130,34 @@ class TestInternalErrors(base.ApiTestCase):
         body['error']['traceback'] = tb
         return body
 
-    def _get_configs(self):
-        return self.app.request(self.url('/software_configs'),
-                                headers=self.headers(), expect_errors=True)
-
-    def test_error_hook(self):
-        with mock.patch.object(configs, 'page',
-                               side_effect=RuntimeError('secret detail')):
-            response = self._get_configs()
+    def _fail(self, where):
+        target, name, error = FAILURES[where]
+        with mock.patch.object(target, name, side_effect=error):
+            response = self.app.request(self.url('/software_configs'),
+                                        headers=self.headers(),
+                                        expect_errors=True)
         self.assertEqual(500, response.status_int)
         self.assertEqual('application/json', response.content_type)
+        return response
+
+    @ddt.data(*sorted(FAILURES))
+    def test_500_names_no_class(self, where):
+        response = self._fail(where)
         self.assertEqual(self._server_error(response), response.json)
         self.assertNotIn(b'secret detail', response.body)
         self.assertRegex(response.headers['X-OpenStack-Request-Id'],
                          transport_base.REQUEST_ID)
 
-    def test_error_hook_debug_traceback(self):
+    @ddt.data(*sorted(FAILURES))
+    def test_500_traceback_in_debug(self, where):
         self.config(debug=True)
-        with mock.patch.object(configs, 'page',
-                               side_effect=RuntimeError('secret detail')):
-            response = self._get_configs()
-        self.assertEqual(500, response.status_int)
+        response = self._fail(where)
         tb = response.json['error']['traceback']
         self.assertIsInstance(tb, str)
         self.assertIn('Traceback (most recent call last)', tb)
-        self.assertIn('RuntimeError: secret detail', tb)
-        self.assertEqual(self._server_error(response, tb),
-                         response.json)
+        error = FAILURES[where][2]
+        self.assertIn(traceback.format_exception_only(error)[-1].strip(), tb)
+        self.assertEqual(self._server_error(response, tb), response.json)
 
     def test_client_error_traceback_null_in_debug(self):
         self.config(debug=True)
@@ -153,24 +165,3 @@ class TestInternalErrors(base.ApiTestCase):
         self.assertEqual(transport_base.not_found(
             'Software config with id nope not found', 'NotFound'),
             response.json)
-
-    def test_fault_wrapper(self):
-        with mock.patch.object(auth.NoAuth, '__call__',
-                               side_effect=KeyError('secret detail')):
-            response = self._get_configs()
-        self.assertEqual(500, response.status_int)
-        self.assertEqual('application/json', response.content_type)
-        self.assertEqual(self._server_error(response), response.json)
-        self.assertNotIn(b'secret detail', response.body)
-        self.assertRegex(response.headers['X-OpenStack-Request-Id'],
-                         transport_base.REQUEST_ID)
-
-    def test_fault_wrapper_debug_traceback(self):
-        self.config(debug=True)
-        with mock.patch.object(auth.NoAuth, '__call__',
-                               side_effect=KeyError('secret detail')):
-            response = self._get_configs()
-        self.assertEqual(500, response.status_int)
-        tb = response.json['error']['traceback']
-        self.assertIn("KeyError: 'secret detail'", tb)
-        self.assertEqual(self._server_error(response, tb), response.json)
