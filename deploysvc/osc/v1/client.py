@@ -1,0 +1,67 @@
+"""The v1 API through a keystoneauth adapter: the calls the commands make.
+
+Only deploysvc's extensions are here; configs and deployments are
+heatclient's (``openstack software config|deployment``).
+"""
+
+import urllib.parse
+
+from keystoneauth1 import adapter
+from osc_lib import exceptions
+
+from deploysvc.osc import plugin
+
+
+def _id(value):
+    """``value`` as one URL segment ("/" and "?" escaped)."""
+    return urllib.parse.quote(value, safe='')
+
+
+def _message(response):
+    """The API's message of an error answer (Heat's error body)."""
+    try:
+        return response.json()['error']['message']
+    except (ValueError, KeyError, TypeError):
+        return '%s %s' % (response.status_code, response.reason)
+
+
+class Client(object):
+    """deploysvc v1 on the catalog's ``software-deployment`` endpoint.
+
+    ``version='1'`` makes keystoneauth run version discovery: it strips
+    the project id from the catalog URL (``.../v1/<project id>``), reads
+    the version document at ``.../v1/`` (or the root) and puts the
+    project id back.
+    """
+
+    def __init__(self, session, interface=None, region_name=None,
+                 endpoint_override=None):
+        self.adapter = adapter.Adapter(
+            session, service_type=plugin.SERVICE_TYPE, interface=interface,
+            region_name=region_name, endpoint_override=endpoint_override,
+            version='1')
+
+    def _call(self, method, path, **kwargs):
+        response = self.adapter.request(path, method, raise_exc=False,
+                                        **kwargs)
+        if response.status_code >= 400:
+            raise exceptions.CommandError(_message(response))
+        return response.json() if response.content else None
+
+    def rotate_agent(self, server_id):
+        return self._call('POST', '/server_agents/%s' % _id(server_id))[
+            'server_agent']
+
+    def get_agent(self, server_id):
+        return self._call('GET', '/server_agents/%s' % _id(server_id))[
+            'server_agent']
+
+    def delete_agent(self, server_id):
+        self._call('DELETE', '/server_agents/%s' % _id(server_id))
+
+    def list_events(self, deployment_id, limit=None, marker=None):
+        params = dict((key, value) for key, value in
+                      (('limit', limit), ('marker', marker))
+                      if value is not None)
+        return self._call('GET', '/software_deployments/%s/events'
+                          % _id(deployment_id), params=params)['events']
