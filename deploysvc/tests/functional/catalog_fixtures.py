@@ -1,0 +1,79 @@
+"""deploysvc in Keystone's catalog, and a clouds.yaml for its users.
+
+``register()`` puts the test server's endpoints in the catalog under a
+service type (``software-deployment``, deploysvc's own, or
+``orchestration`` for a cloud without Heat) with Heat's URL form
+``http://127.0.0.1:<port>/v1/%(tenant_id)s``, for the public, internal and
+admin interfaces, as the install guide does.  The catalog is global to the
+Keystone: hold ``keystone_fixtures.catalog_lock()`` meanwhile.
+"""
+
+import os
+
+import yaml
+
+from deploysvc.osc import plugin
+from deploysvc.tests.functional import keystone_fixtures
+
+OWN = plugin.SERVICE_TYPE
+ORCHESTRATION = 'orchestration'
+CLOUD = 'deploysvc-test'
+# A region of deploysvc's own, for a cloud that also runs Heat.
+REGION = 'DeploysvcRegion'
+
+
+def register(service_type, url, region=keystone_fixtures.REGION):
+    """The ``service_type`` endpoints of ``region`` are ``url`` only.
+
+    Creates the region and the service when they are missing.
+    """
+    admin = keystone_fixtures.Identity('ADMIN').session()
+    base_url = keystone_fixtures.keystone_url()
+
+    def call(method, path, body=None, **params):
+        response = admin.request(base_url + path, method, json=body,
+                                 params=params, raise_exc=True)
+        return response.json() if response.content else None
+
+    if region not in [r['id'] for r in call('GET', '/regions')['regions']]:
+        call('POST', '/regions', {'region': {'id': region}})
+    services = call('GET', '/services', type=service_type)['services']
+    if services:
+        service_id = services[0]['id']
+    else:
+        service_id = call('POST', '/services', {'service': {
+            'type': service_type, 'name': 'deploysvc',
+            'description': 'Software configs and deployments'}})[
+            'service']['id']
+    for endpoint in call('GET', '/endpoints',
+                         service_id=service_id)['endpoints']:
+        if endpoint['region_id'] == region:
+            call('DELETE', '/endpoints/' + endpoint['id'])
+    for interface in ('public', 'internal', 'admin'):
+        call('POST', '/endpoints', {'endpoint': {
+            'service_id': service_id, 'interface': interface, 'url': url,
+            'region_id': region}})
+
+
+def write_clouds_yaml(directory, identity, **extra):
+    """A clouds.yaml with password auth as ``identity``; its path.
+
+    ``extra`` goes into the cloud's entry (``*_endpoint_override``...).
+    """
+    cloud = {
+        'auth_type': 'password',
+        'auth': {'auth_url': keystone_fixtures.keystone_url(),
+                 'username': identity.user,
+                 'password': identity.password,
+                 'user_domain_name': identity.user_domain,
+                 'project_name': identity.project,
+                 'project_domain_name': identity.project_domain},
+        'identity_api_version': 3,
+        'region_name': keystone_fixtures.REGION,
+        'interface': 'public',
+    }
+    cloud.update(extra)
+    path = os.path.join(directory, 'clouds.yaml')
+    with open(path, 'w') as f:
+        yaml.safe_dump({'clouds': {CLOUD: cloud}}, f)
+    return path
