@@ -10,6 +10,7 @@ import sys
 sys.path.insert(0, os.path.abspath(os.path.join('..', '..')))
 
 extensions = [
+    'cliff.sphinxext',
     'openstackdocstheme',
     'os_api_ref',
     'oslo_config.sphinxext',
@@ -27,6 +28,9 @@ sample_config_basename = '_static/deploysvc'
 policy_generator_config_file = (
     '../../etc/deploysvc/deploysvc-policy-generator.conf')
 sample_policy_basename = '_static/deploysvc'
+
+# -- cliff: the openstackclient plugin's commands (cli/openstack-software)
+autoprogram_cliff_application = 'openstack'
 
 # -- openstackdocstheme -----------------------------------------------------
 openstackdocs_repo_name = 'openstack/deploysvc'

@@ -17,7 +17,13 @@ _OTHER_VERSION = re.compile(r'^v\d+(?:\.\d+)?$')
 
 
 def _versions():
-    """300 Multiple Choices with the one version there is."""
+    """300 Multiple Choices with the one version there is.
+
+    This is also keystoneauth's version discovery of the catalog's
+    ``http://host:port/v1/%(tenant_id)s`` (doc/source/install/keystone.rst):
+    it takes the project id off, tries ``/v1/`` (404 here, as in Heat),
+    then this root, and joins the project id to the ``self`` link.
+    """
     href = pecan.request.application_url + '/v1/'
     return util.respond({'versions': [{
         'id': 'v1.0',

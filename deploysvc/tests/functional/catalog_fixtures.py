@@ -77,3 +77,12 @@ def write_clouds_yaml(directory, identity, **extra):
     with open(path, 'w') as f:
         yaml.safe_dump({'clouds': {CLOUD: cloud}}, f)
     return path
+
+
+def write_dev_clouds_yaml(directory, endpoint):
+    """The README's clouds.yaml for the development (noauth) server."""
+    path = os.path.join(directory, 'clouds.yaml')
+    with open(path, 'w') as f:
+        yaml.safe_dump({'clouds': {CLOUD: {
+            'auth_type': 'none', 'auth': {'endpoint': endpoint}}}}, f)
+    return path
