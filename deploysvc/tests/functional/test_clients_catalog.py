@@ -8,6 +8,7 @@ Heat (the install guide's two registrations).
 """
 
 import contextlib
+import json
 
 import fixtures
 import openstack
@@ -86,6 +87,11 @@ class TestPluginCommands(CatalogTestCase):
         self.assertEqual(created['metadata_url'] + '\n', shown.stdout)
         table = self.openstack('software', 'agent', 'show', server).stdout
         self.assertIn(created['metadata_url'], table)
+        # The same from an openrc's OS_* variables, without clouds.yaml.
+        from_env = self.run_openstack(
+            ['software', 'agent', 'show', server, '-f', 'json'],
+            env=self.user.os_environ())
+        self.assertEqual(created, json.loads(from_env.stdout))
 
         # Rotation: the old URL is dead, the new one serves.
         rotated = self.openstack_json(
