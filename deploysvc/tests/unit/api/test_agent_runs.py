@@ -142,7 +142,8 @@ class TestRuns(agent_base.AgentTestCase):
         deployment, _, url = self.setup_signal()
         mac = url.rsplit('.', 1)[1]
         path = '/agent/v1/signal/%s/%s' % (deployment['id'], shape % mac)
-        self.assertEqual(404, self.signal(path, DETAILS, status=404).status_int)
+        self.assertEqual(404, self.signal(path, DETAILS,
+                                          status=404).status_int)
         self.assertEqual('IN_PROGRESS', self.show_deployment(
             deployment['id'])['status'])
 
