@@ -12,6 +12,17 @@ class RequestContext(context.RequestContext):
         super().__init__(is_admin=bool(is_admin), **kwargs)
         if is_admin is None:
             self.is_admin = policy.check_is_admin(self)
+        self._is_stack_user = None
+
+    @property
+    def is_stack_user(self):
+        """Whether the policy names the caller a stack user (asked once).
+
+        Only the reads that may widen to a stack user project ask.
+        """
+        if self._is_stack_user is None:
+            self._is_stack_user = policy.check_is_stack_user(self)
+        return self._is_stack_user
 
     def can(self, action, target=None):
         """Enforce ``action`` against ``target`` (default: own project)."""

@@ -127,3 +127,13 @@ class DatabaseUnavailable(DeploySvcException):
 class AgentNotFound(NotFound):
     msg_fmt = "No agent URL for server %(server_id)s"
     error_type = 'NotFound'
+
+
+class StaleSignal(Conflict):
+    """A signal sent to the URL of an earlier run of the deployment."""
+
+    msg_fmt = ("Signal refused: this signal URL is for run %(run)s of "
+               "deployment %(deployment_id)s, which is at run "
+               "%(current)s. A new action or re-run started since; the "
+               "signal was recorded in the deployment's events, not "
+               "applied.")

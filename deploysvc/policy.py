@@ -141,3 +141,14 @@ def authorize(context, action, target):
 def check_is_admin(context):
     """Whether the context passes the ``context_is_admin`` rule."""
     return _allowed('context_is_admin', {}, context)
+
+
+def check_is_stack_user(context):
+    """Whether the context passes the ``stack_user`` rule.
+
+    Checked against the caller's own project: such a caller also reads,
+    and signals, the deployments that name its project as their stack user
+    project (doc/source/contributor/behaviour.rst, behaviour-visibility).
+    """
+    return _allowed('stack_user', {'project_id': context.project_id},
+                    context)

@@ -17,6 +17,7 @@ from keystoneauth1 import session
 from keystoneclient.v3 import client
 
 PREFIX = 'DEPLOYSVC_TEST_KEYSTONE_'
+NO_ROLE = 'deploysvc_unknown_role'
 # Identity -> (user, its domain, project, project's domain, roles).
 IDENTITIES = {
     'ADMIN': ('admin', 'default', 'admin', 'default', ['admin']),
@@ -24,10 +25,20 @@ IDENTITIES = {
                 ['admin', 'service']),
     'DEMO_MEMBER': ('demo-member', 'default', 'demo', 'default', ['member']),
     'DEMO_READER': ('demo-reader', 'default', 'demo', 'default', ['reader']),
+    # The admin role in a project that is not Keystone's admin project.
+    'DEMO_ADMIN': ('demo-admin', 'default', 'demo', 'default', ['admin']),
+    # A role deploysvc's policy does not know: a token with no role it
+    # grants anything to (Keystone scopes no token without a role).
+    'DEMO_NOROLE': ('demo-norole', 'default', 'demo', 'default',
+                    [NO_ROLE]),
     'ALT_MEMBER': ('alt-member', 'default', 'alt', 'default', ['member']),
     # Heat's stack users live in a domain of their own.
     'STACK_AGENT': ('stack-agent', 'heat_stack', 'stack-user-project',
                     'heat_stack', ['heat_stack_user']),
+    # An ordinary member of that project, who must see nothing of the
+    # deployments that name it.
+    'STACK_MEMBER': ('stack-member', 'heat_stack', 'stack-user-project',
+                     'heat_stack', ['member']),
 }
 
 
@@ -38,7 +49,7 @@ def main(url, admin_password):
     keystone = client.Client(session=session.Session(auth=auth),
                              endpoint_override=url)
     roles = dict((role.name, role) for role in keystone.roles.list())
-    for name in ('heat_stack_user', 'service'):
+    for name in ('heat_stack_user', 'service', NO_ROLE):
         if name not in roles:  # recent bootstraps create "service"
             roles[name] = keystone.roles.create(name)
     domains = {'default': keystone.domains.get('default'),

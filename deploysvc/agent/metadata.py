@@ -30,11 +30,12 @@ _DESCRIPTIONS = {
 
 
 def served_id(deployment):
-    """Stable while config, inputs and action stay the same.
+    """Stable for the whole of a run of the deployment.
 
-    ``served_revision`` counts their changes, so a change that restores
-    earlier values still gets an id the agent has never deployed
-    (55-heat-config skips ids it has run, forever).
+    ``served_revision`` is the run: it counts the changes of config,
+    inputs and action and the returns to IN_PROGRESS, so a change that
+    restores earlier values, or a re-run, still gets an id the agent has
+    never deployed (55-heat-config skips ids it has run, forever).
     """
     key = json.dumps([deployment.id, deployment.config_id,
                       deployment.input_values or {}, deployment.action,
@@ -85,10 +86,11 @@ def document(pairs, metadata_url, signal_url_for):
     """The JSON bytes of a server's metadata.
 
     ``pairs`` are the server's ``(deployment, config)`` in metadata order;
-    ``signal_url_for(deployment_id)`` is a deployment's signal URL.
+    ``signal_url_for(deployment)`` is the signal URL of the deployment's
+    current run (deploysvc.agent.urls.signal_url).
     """
     body = {
-        'deployments': [served_config(d, c, signal_url_for(d.id))
+        'deployments': [served_config(d, c, signal_url_for(d))
                         for d, c in pairs],
         'os-collect-config': {
             'collectors': ['request', 'local'],

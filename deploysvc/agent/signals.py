@@ -64,45 +64,96 @@ def apply(deployment_id, outputs, output_values, details):
     return Result(COMPLETE, 'Outputs received', values, event)
 
 
-def check(deployment_id, mac):
-    """DeploymentNotFound unless ``mac`` is the deployment's signal mac.
+def _parse(deployment_id, token):
+    parsed = tokens.parse_signal_token(token)
+    if parsed is None:
+        raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    return parsed
+
+
+def check(deployment_id, token):
+    """DeploymentNotFound unless ``token`` is a signal token of the deployment.
 
     One read, before the body is parsed; ``take`` checks again under the
-    row's lock.
+    row's lock, and only it knows the deployment's current run.
     """
+    run, mac = _parse(deployment_id, token)
     secret = agents.deployment_secret(deployment_id)
-    if secret is None or not tokens.verify(secret, tokens.SIGNAL,
-                                           deployment_id, mac):
+    if secret is None or not tokens.verify_signal(secret, deployment_id,
+                                                  run, mac):
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
 
 
-def take(deployment_id, mac, details):
+def _decide(details, applied, row, outputs):
+    if row.status != IN_PROGRESS:
+        return {}, ('Ignored: the deployment is %s, not IN_PROGRESS.'
+                    % (row.status or 'without a status'))
+    result = apply(row.id, outputs, row.output_values, details)
+    applied.append(result)
+    reason = result.status_reason[:query.MAX_REASON]
+    return {'status': result.status, 'status_reason': reason,
+            'output_values': result.output_values}, reason
+
+
+def take(deployment_id, token, details):
     """Apply a signal sent to a deployment's signal URL.
 
     Returns ``(row, result)``: the deployment after the signal, and the
     ``Result`` applied, or None when the deployment was not IN_PROGRESS
-    (the signal is then only recorded in its history).  A wrong mac is
-    DeploymentNotFound, as is an unknown deployment.
+    (the signal is then only recorded in its history).  A wrong token is
+    DeploymentNotFound, as is an unknown deployment.  A token of an
+    earlier run than the deployment's is recorded in the history as
+    ignored, never applied, and then refused with StaleSignal
+    (doc/source/contributor/behaviour.rst, behaviour-signal-runs).
     """
+    run, mac = _parse(deployment_id, token)
     context = ctx.get_admin_context()
     context.user_id = 'agent'
     applied = []
+    stale = []
 
-    def authorize(secret):
-        return tokens.verify(secret, tokens.SIGNAL, deployment_id, mac)
+    def authorize(secret, row):
+        # A URL without a run was handed out before runs had URLs: it
+        # stands for the run the deployment was in at the upgrade, and
+        # deployments created since never had one.
+        if run is None and row.signal_legacy_run is None:
+            return False
+        return tokens.verify_signal(secret, deployment_id, run, mac)
 
     def decide(row, outputs):
-        if row.status != IN_PROGRESS:
-            return {}, ('Ignored: the deployment is %s, not IN_PROGRESS.'
-                        % (row.status or 'without a status'))
-        result = apply(row.id, outputs, row.output_values, details)
-        applied.append(result)
-        reason = result.status_reason[:query.MAX_REASON]
-        return {'status': result.status, 'status_reason': reason,
-                'output_values': result.output_values}, reason
+        # (Runs again when the transaction is retried: the last run is the
+        # one that was committed.)
+        del applied[:], stale[:]
+        url_run = row.signal_legacy_run if run is None else run
+        if url_run != row.served_revision:
+            stale.append((url_run, row.served_revision))
+            return {}, ('Ignored: sent to the signal URL of run %d; the '
+                        'deployment is at run %d (a new action or re-run '
+                        'started since).' % stale[0])
+        return _decide(details, applied, row, outputs)
 
-    row, was_applied = deployments.signal(context, deployment_id,
-                                          authorize, decide, details)
-    # decide() runs again when the transaction is retried: the last run is
-    # the one that was committed.
+    row, was_applied = deployments.signal(context, deployment_id, decide,
+                                          details, authorize=authorize)
+    if stale:
+        raise exception.StaleSignal(deployment_id=deployment_id,
+                                    run=stale[0][0], current=stale[0][1])
+    return row, applied[-1] if was_applied else None
+
+
+def send(context, deployment_id, details):
+    """Apply a signal sent with a token (the caller's policy checked).
+
+    The deployment must be visible to the caller, a stack user's included
+    (doc/source/contributor/behaviour.rst, behaviour-visibility); the
+    signal is for the deployment's current run.  Returns what ``take``
+    returns.
+    """
+    applied = []
+
+    def decide(row, outputs):
+        del applied[:]
+        return _decide(details, applied, row, outputs)
+
+    row, was_applied = deployments.signal(context, deployment_id, decide,
+                                          details)
     return row, applied[-1] if was_applied else None

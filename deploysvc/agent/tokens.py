@@ -4,7 +4,10 @@ A server's agent credential holds a random secret.  The metadata URL and
 every deployment's signal URL carry an HMAC of the object's id under that
 secret, so rotating (or deleting) the credential revokes all of them at
 once, and nothing else needs storing.  Macs are compared in constant time.
-See doc/source/contributor/behaviour.rst, behaviour-agent-macs.
+A signal URL's token also names the deployment's run, which its mac
+covers, so a URL of one run cannot be made into another's.
+See doc/source/contributor/behaviour.rst, behaviour-agent-macs and
+behaviour-signal-runs.
 """
 
 import hashlib
@@ -13,6 +16,10 @@ import secrets
 
 METADATA = 'metadata'
 SIGNAL = 'signal'
+
+# A run is a non-negative integer below 10**9 (a run per second would take
+# 31 years to get there); a longer number is no token.
+_MAX_RUN_DIGITS = 9
 
 
 def new_secret():
@@ -30,3 +37,35 @@ def verify(secret, purpose, ident, given):
     return hmac.compare_digest(mac(secret, purpose, ident),
                                given.encode('ascii', 'replace')
                                .decode('ascii'))
+
+
+def signal_token(secret, deployment_id, run):
+    """The last segment of a deployment's signal URL for ``run``."""
+    return '%d.%s' % (run, mac(secret, SIGNAL, '%s:%d' % (deployment_id,
+                                                          run)))
+
+
+def parse_signal_token(token):
+    """``(run, mac)`` of a signal URL's last segment.
+
+    ``run`` is None for a URL handed out before runs were bound to URLs
+    (the segment is the bare mac), and the pair is None when the segment
+    cannot be a token at all.
+    """
+    run, dot, given = token.rpartition('.')
+    if not dot:
+        return None, token
+    if not (run.isdigit() and run.isascii()
+            and len(run) <= _MAX_RUN_DIGITS):
+        return None
+    return int(run), given
+
+
+def verify_signal(secret, deployment_id, run, given):
+    """Whether ``given`` is the signal mac of the deployment's ``run``.
+
+    ``run`` None checks the mac of URLs without a run.
+    """
+    ident = (deployment_id if run is None
+             else '%s:%d' % (deployment_id, run))
+    return verify(secret, SIGNAL, ident, given)

@@ -1,9 +1,10 @@
 """The agents' capability URLs: where they are, and what makes them valid.
 
 ``/agent/v1/metadata/{credential_id}/{mac}`` is a server's metadata and
-``/agent/v1/signal/{deployment_id}/{mac}`` a deployment's signal URL; each
-mac is made from the server credential's secret (deploysvc.agent.tokens),
-so rotating or deleting the credential revokes all of them at once.
+``/agent/v1/signal/{deployment_id}/{run}.{mac}`` a deployment's signal URL
+for one run; each mac is made from the server credential's secret
+(deploysvc.agent.tokens), so rotating or deleting the credential revokes
+all of them at once.
 """
 
 from oslo_config import cfg
@@ -37,7 +38,8 @@ def metadata_url(base, agent):
         tokens.mac(agent.secret, tokens.METADATA, agent.credential_id))
 
 
-def signal_url(base, agent, deployment_id):
+def signal_url(base, agent, deployment):
+    """The signal URL of ``deployment``'s current run (a db row)."""
     return '%s/agent/v1/signal/%s/%s' % (
-        base, deployment_id,
-        tokens.mac(agent.secret, tokens.SIGNAL, deployment_id))
+        base, deployment.id, tokens.signal_token(
+            agent.secret, deployment.id, deployment.served_revision))

@@ -14,8 +14,14 @@ from deploysvc import exception
 _SC = models.SoftwareConfig.__table__
 _SD = models.SoftwareDeployment.__table__
 _OWN_PROJECT = _SC.c.project_id == sa.bindparam('p_project_id')
+# A stack user also reads the configs of the deployments that name its
+# project (the in-instance agent reads what it runs).
+_SHARED = sa.or_(_OWN_PROJECT, sa.exists().where(
+    _SD.c.config_id == _SC.c.id,
+    _SD.c.stack_user_project_id == sa.bindparam('p_project_id')))
 _BY_ID = query.Scoped(
-    sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id')), _OWN_PROJECT)
+    sa.select(*_SC.c).where(_SC.c.id == sa.bindparam('p_id')), _OWN_PROJECT,
+    _SHARED)
 _ID = query.Scoped(
     sa.select(_SC.c.id).where(_SC.c.id == sa.bindparam('p_id')),
     _OWN_PROJECT)
@@ -45,7 +51,8 @@ def create(context, values, limit=-1):
 @engine.reader
 def get(w, context, config_id):
     """A config the caller may see, else ConfigNotFound."""
-    row = w.execute(*_BY_ID.bind(context, p_id=config_id)).first()
+    row = w.execute(*_BY_ID.bind(context, shared=True,
+                                 p_id=config_id)).first()
     if row is None:
         raise exception.ConfigNotFound(config_id=config_id)
     return models.Config._make(row)

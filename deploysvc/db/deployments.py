@@ -36,23 +36,26 @@ _SORT_KEYS = {
 }
 SORT_KEYS = sorted(_SORT_KEYS)
 
-_VISIBLE = sa.or_(
-    _SD.c.project_id == sa.bindparam('p_project_id'),
-    _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
+# Who sees a deployment: its project, and for reading and signalling only,
+# the stack users (by policy) of the project it names as
+# stack_user_project_id (doc/source/contributor/behaviour.rst,
+# behaviour-visibility).
+_OWN = _SD.c.project_id == sa.bindparam('p_project_id')
+_SHARED = sa.or_(
+    _OWN, _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
 _BY_ID = query.Scoped(
-    sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id')), _VISIBLE)
+    sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id')), _OWN,
+    _SHARED)
 _INSERT = prepared.Statement(_SD.insert(),
                              column_keys=models.Deployment._fields)
 _NEW = dict(dict.fromkeys(models.Deployment._fields), input_values={},
             served_revision=0)
-_STACK_USER_PROJECT = prepared.Statement(sa.select(_SD.c.id).where(
-    _SD.c.stack_user_project_id == sa.bindparam('p_project_id')).limit(1))
 # The no-op UPDATE that takes a deployment's row lock, returning the row
 # where the database can (not MariaDB).
 _LOCK = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
     updated_at=_SD.c.updated_at)
-_LOCK_RETURNING = query.Scoped(_LOCK.returning(*_SD.c), _VISIBLE)
-_LOCK = query.Scoped(_LOCK, _VISIBLE)
+_LOCK_RETURNING = query.Scoped(_LOCK.returning(*_SD.c), _OWN, _SHARED)
+_LOCK = query.Scoped(_LOCK, _OWN, _SHARED)
 # What an update writes: every updatable column, from the merged row.
 _WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
             'status', 'status_reason', 'updated_at', 'served_revision')
@@ -64,12 +67,13 @@ _OUTPUTS = prepared.Statement(sa.select(_SC.c.outputs).where(
     _SC.c.id == sa.bindparam('p_id')))
 # What changes the document a server's agent is served.
 _SERVED = ('config_id', 'input_values', 'action')
+IN_PROGRESS = 'IN_PROGRESS'
 _ORDER = query.Scoped(sa.select(
     _SD.c.config_id, _SC.c.name, _SD.c.created_at, _SD.c.id).join_from(
         _SD, _SC, _SD.c.config_id == _SC.c.id).where(
-            _SD.c.server_id == sa.bindparam('p_server')), _VISIBLE)
+            _SD.c.server_id == sa.bindparam('p_server')), _OWN, _SHARED)
 _DELETE = query.Scoped(
-    sa.delete(_SD).where(_SD.c.id == sa.bindparam('p_id')), _VISIBLE)
+    sa.delete(_SD).where(_SD.c.id == sa.bindparam('p_id')), _OWN)
 _ON_SERVER = prepared.Statement(sa.select(*_SD.c).where(
     _SD.c.server_id == sa.bindparam('p_server'),
     _SD.c.project_id == sa.bindparam('p_project_id')))
@@ -100,8 +104,9 @@ def create(context, values, limit=-1):
     return row
 
 
-def _get(w, context, deployment_id):
-    row = w.execute(*_BY_ID.bind(context, p_id=deployment_id)).first()
+def _get(w, context, deployment_id, shared=False):
+    row = w.execute(*_BY_ID.bind(context, shared=shared,
+                                 p_id=deployment_id)).first()
     if row is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
     return models.Deployment._make(row)
@@ -110,7 +115,7 @@ def _get(w, context, deployment_id):
 @engine.reader
 def get(w, context, deployment_id):
     """A deployment the caller may see, else DeploymentNotFound."""
-    return _get(w, context, deployment_id)
+    return _get(w, context, deployment_id, shared=True)
 
 
 @engine.reader
@@ -127,8 +132,10 @@ def history(w, context, deployment_id, limit, marker=None):
 # Connection.execute) they cost about 0.3-0.4 ms of CPU per list: in
 # process on PostgreSQL, best of 3 x 7 rounds of 300 requests, GET
 # ?limit=50&marker=... went from 1.39 to 1.00 ms, GET ?server_id=... (10
-# rows) from 0.71 to 0.42 ms.  At most 3 x 16 x 6 x 2 x 3 x 2 x 2 shapes
-# exist, a few of them in use.
+# rows) from 0.71 to 0.42 ms.  At most 2 x 16 x 6 x 2 x 3 x 2 x 2 shapes
+# exist, a few of them in use.  A list is of the caller's project only,
+# stack users included: an in-instance agent reads its server's metadata,
+# and a list would show it every server of the stack.
 _PAGES = {}
 
 
@@ -141,13 +148,9 @@ def _page_statement(visible, filter_keys, column, descending, marker,
         return statement
     query_ = sa.select(*_SD.c)
     if visible == 'own':
-        # The usual case: a plain condition the (project_id, created_at,
-        # id) index serves in order, where the OR of the visibility rule
-        # would make the database read and drop every earlier row.
-        query_ = query_.where(
-            _SD.c.project_id == sa.bindparam('p_project_id'))
-    elif visible == 'stack_user':
-        query_ = query_.where(_VISIBLE)
+        # A plain condition the (project_id, created_at, id) index serves
+        # in order.
+        query_ = query_.where(_OWN)
     for key in filter_keys:
         query_ = query_.where(_SD.c[key] == sa.bindparam(
             'f_' + key, type_=_SD.c[key].type))
@@ -183,8 +186,7 @@ def page(w, context, filters=None, limit=None, marker=None,
     if context.is_admin:
         visible, params = 'any', {}
     else:
-        visible = ('stack_user' if _is_stack_user_project(w, context)
-                   else 'own')
+        visible = 'own'
         params = {'p_project_id': context.project_id}
     filters = filters or {}
     for key, value in filters.items():
@@ -211,14 +213,11 @@ def page(w, context, filters=None, limit=None, marker=None,
             for row in w.execute(statement, params)]
 
 
-def _is_stack_user_project(w, context):
-    """Whether some deployment names the caller's project as stack user."""
-    return w.execute(_STACK_USER_PROJECT, {
-        'p_project_id': context.project_id}).first() is not None
-
-
-def lock(w, context, deployment_id):
+def lock(w, context, deployment_id, shared=False):
     """Lock a visible deployment's row and read it, or None.
+
+    ``shared``: whether a stack user may reach it through its
+    stack_user_project_id (to signal it; never to change it otherwise).
 
     The first statement is a no-op UPDATE of the row: it takes the row's
     write lock (on every database, SQLite included) before anything is
@@ -228,20 +227,34 @@ def lock(w, context, deployment_id):
     """
     if w.dialect.update_returning:
         row = w.execute(*_LOCK_RETURNING.bind(
-            context, p_id=deployment_id)).first()
-    elif w.execute(*_LOCK.bind(context, p_id=deployment_id)).rowcount == 1:
+            context, shared=shared, p_id=deployment_id)).first()
+    elif w.execute(*_LOCK.bind(context, shared=shared,
+                               p_id=deployment_id)).rowcount == 1:
         row = w.execute(_BY_ID.any, {'p_id': deployment_id}).first()
     else:
         row = None
     return None if row is None else models.Deployment._make(row)
 
 
+def _new_run(old, new):
+    """Whether the change from ``old`` to ``new`` starts a new run.
+
+    A run is what the agent is asked to do once: a change of what it is
+    served, or a return to IN_PROGRESS (a re-run).  See
+    doc/source/contributor/behaviour.rst, behaviour-signal-runs.
+    """
+    if (new.status == IN_PROGRESS and old.status != IN_PROGRESS):
+        return True
+    return tuple(getattr(old, name) for name in _SERVED) != tuple(
+        getattr(new, name) for name in _SERVED)
+
+
 def _write(w, old, values):
     """Store ``values`` over the locked row ``old``; the new row."""
     new = old._replace(**values)
-    if tuple(getattr(old, name) for name in _SERVED) != tuple(
-            getattr(new, name) for name in _SERVED):
-        # A new document for the agent, under an id it has never run.
+    if _new_run(old, new):
+        # A new document for the agent, under an id it has never run and
+        # with a signal URL of the new run.
         new = new._replace(served_revision=(old.served_revision or 0) + 1)
         agents.bump(w, new.project_id, new.server_id)
     new = new._replace(updated_at=query.next_update_time(old))
@@ -270,23 +283,27 @@ def update(w, context, deployment_id, values):
 
 
 @engine.writer
-def signal(w, context, deployment_id, authorize, decide, details):
+def signal(w, context, deployment_id, decide, details, authorize=None):
     """Apply an agent's signal to a deployment, atomically.
 
     The row is locked first, so concurrent signals serialize and each sees
-    the previous one's result.  ``authorize(secret)`` then checks the
-    signal against the secret of the deployment's server: an unknown
-    deployment or a refused signal is DeploymentNotFound (no existence
-    leak).  ``decide(row, outputs)`` (``outputs``: the config's declared
-    outputs) returns the values to store, empty to leave the row alone,
-    and the reason the history records with ``details``.
+    the previous one's result.  ``authorize(secret, row)``, for a signal
+    URL, then checks the signal against the secret of the deployment's
+    server; without it the caller's identity is the authorisation (the
+    deployment must be visible to it, a stack user's included).  An
+    unknown deployment or a refused signal is DeploymentNotFound (no
+    existence leak).  ``decide(row, outputs)`` (``outputs``: the config's
+    declared outputs) returns the values to store, empty to leave the row
+    alone, and the reason the history records with ``details``.
     Returns ``(row, applied)``.
     """
-    old = lock(w, context, deployment_id)
-    secret = (None if old is None
-              else agents.secret_of(w, old.project_id, old.server_id))
-    if secret is None or not authorize(secret):
+    old = lock(w, context, deployment_id, shared=authorize is None)
+    if old is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    if authorize is not None:
+        secret = agents.secret_of(w, old.project_id, old.server_id)
+        if secret is None or not authorize(secret, old):
+            raise exception.DeploymentNotFound(deployment_id=deployment_id)
     outputs = w.execute(_OUTPUTS, {'p_id': old.config_id}).scalar()
     values, reason = decide(old, outputs)
     new = _write(w, old, values) if values else old
@@ -324,7 +341,8 @@ def server_config_ids(w, context, server_id):
     Only the columns of the order are read: configs never change, so
     callers can keep what they make of each config by its id.
     """
-    rows = w.execute(*_ORDER.bind(context, p_server=server_id)).all()
+    rows = w.execute(*_ORDER.bind(context, shared=True,
+                                  p_server=server_id)).all()
     rows.sort(key=lambda row: _metadata_order(*row[1:]))
     return [row.config_id for row in rows]
 

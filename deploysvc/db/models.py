@@ -83,10 +83,15 @@ class SoftwareDeployment(Base):
         sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
     created_at = sa.Column(_timestamp(), nullable=False)
     updated_at = sa.Column(_timestamp(), nullable=True)
-    # Bumped whenever config, inputs or action change: the id of the agent's
-    # metadata item derives from it, so it never repeats.
+    # The deployment's run: bumped whenever config, inputs or action change
+    # and whenever the status goes (back) to IN_PROGRESS.  The id of the
+    # agent's metadata item and the signal URL derive from it, so neither
+    # repeats, and a signal URL of an earlier run is refused.
     served_revision = sa.Column(sa.Integer, nullable=False, default=0,
                                 server_default='0')
+    # The run that signal URLs without a run (handed out before runs were
+    # bound to their URLs) still stand for; null for newer deployments.
+    signal_legacy_run = sa.Column(sa.Integer, nullable=True)
 
 
 class QuotaUsage(Base):

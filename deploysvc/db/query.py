@@ -32,26 +32,40 @@ def next_update_time(row):
 
 
 class Scoped(object):
-    """A statement for administrators and its form for everyone else.
+    """A statement for administrators and its forms for everyone else.
 
     ``visible`` is the condition (on the ``p_project_id`` parameter) that
     limits the rows to the caller's project; administrators see every
-    project's rows.  Both forms are built once, at import, and compiled
-    once per dialect.
+    project's rows.  ``shared``, when given, is the wider condition of a
+    caller that the policy names as a stack user
+    (``context.is_stack_user``): the rows of its project and those that
+    name its project as their stack user project, for the reads (and the
+    signal) an in-instance agent needs
+    (doc/source/contributor/behaviour.rst, behaviour-visibility).  Every
+    form is built once, at import, and compiled once per dialect.
     """
 
-    def __init__(self, statement, visible):
-        # (The restricted form is derived before the plain one is wrapped:
-        # the columns SQLAlchemy memoizes on a statement when the wrapper
-        # reads them would otherwise be copied into the derived one.)
+    def __init__(self, statement, visible, shared=None):
+        # (The restricted forms are derived before the plain one is
+        # wrapped: the columns SQLAlchemy memoizes on a statement when the
+        # wrapper reads them would otherwise be copied into a derived one.)
         self.own = prepared.Statement(statement.where(visible))
+        self.shared = (None if shared is None
+                       else prepared.Statement(statement.where(shared)))
         self.any = prepared.Statement(statement)
 
-    def bind(self, context, **params):
-        """The statement for ``context`` and its parameters."""
+    def bind(self, context, shared=False, **params):
+        """The statement for ``context`` and its parameters.
+
+        ``shared``: whether this use admits stack users to the rows that
+        name their project (reads, not changes).
+        """
         if context.is_admin:
             return self.any, params
         params['p_project_id'] = context.project_id
+        if (shared and self.shared is not None
+                and getattr(context, 'is_stack_user', False)):
+            return self.shared, params
         return self.own, params
 
     def column(self, context, column, **params):

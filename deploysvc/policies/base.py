@@ -4,7 +4,7 @@ from oslo_policy import policy
 
 PROJECT_READER = 'role:reader and project_id:%(project_id)s'
 PROJECT_MEMBER = 'role:member and project_id:%(project_id)s'
-PROJECT_STACK_USER = 'role:heat_stack_user and project_id:%(project_id)s'
+PROJECT_STACK_USER = 'rule:stack_user and project_id:%(project_id)s'
 
 RULE_CONTEXT_IS_ADMIN = 'rule:context_is_admin'
 RULE_DENY_EVERYBODY = 'rule:deny_everybody'
@@ -22,6 +22,16 @@ rules = [
         name='project_admin',
         check_str='role:admin',
         description='Any user holding the admin role.'),
+    policy.RuleDefault(
+        name='stack_user',
+        check_str='role:heat_stack_user',
+        description='Who is an in-instance agent user (Heat\'s stack user, '
+                    'in a project Heat made for the stack). Such a caller '
+                    'may also read the deployments that name its project '
+                    'as stack_user_project_id, their configs and their '
+                    'server\'s metadata, and signal them; nobody else '
+                    'sees another project\'s deployments through that '
+                    'field.'),
     policy.RuleDefault(
         name='deny_stack_user',
         check_str='not role:heat_stack_user',

@@ -40,9 +40,12 @@ rules = [
         operations=[{'path': _COLLECTION, 'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name=SHOW,
-        check_str=base.PROJECT_READER,
+        check_str='(%s) or (%s)' % (base.PROJECT_READER,
+                                    base.PROJECT_STACK_USER),
         scope_types=['project'],
-        description='Show a software config.',
+        description='Show a software config. Stack users (rule stack_user) '
+                    'may also show the configs of the deployments that name '
+                    'their project as stack_user_project_id.',
         operations=[{'path': _ITEM, 'method': 'GET'}]),
     policy.DocumentedRuleDefault(
         name=DELETE,

@@ -12,6 +12,13 @@ SHOW = POLICY_ROOT % 'show'
 UPDATE = POLICY_ROOT % 'update'
 DELETE = POLICY_ROOT % 'delete'
 METADATA = POLICY_ROOT % 'metadata'
+SIGNAL = POLICY_ROOT % 'signal'
+EVENTS = POLICY_ROOT % 'events'
+
+# A stack user (rule stack_user) of the URL's project: see
+# doc/source/contributor/behaviour.rst, behaviour-visibility.
+_READER_OR_STACK_USER = '(%s) or (%s)' % (base.PROJECT_READER,
+                                          base.PROJECT_STACK_USER)
 
 _COLLECTION = '/v1/{tenant_id}/software_deployments'
 _ITEM = '/v1/{tenant_id}/software_deployments/{deployment_id}'
@@ -31,9 +38,11 @@ rules = [
         operations=[{'path': _COLLECTION, 'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name=SHOW,
-        check_str=base.PROJECT_READER,
+        check_str=_READER_OR_STACK_USER,
         scope_types=['project'],
-        description='Show a software deployment.',
+        description='Show a software deployment. Stack users (rule '
+                    'stack_user) may also show the deployments that name '
+                    'their project as stack_user_project_id.',
         operations=[{'path': _ITEM, 'method': 'GET'}]),
     policy.DocumentedRuleDefault(
         name=UPDATE,
@@ -50,16 +59,33 @@ rules = [
         operations=[{'path': _ITEM, 'method': 'DELETE'}]),
     policy.DocumentedRuleDefault(
         name=METADATA,
-        check_str='(%s) or (%s)' % (base.PROJECT_READER,
-                                    base.PROJECT_STACK_USER),
+        check_str=_READER_OR_STACK_USER,
         scope_types=['project'],
         description='Show the deployment metadata of a server. Also allowed '
-                    'to Heat stack users (role heat_stack_user) of the '
-                    'project named by a deployment\'s '
+                    'to stack users (rule stack_user), who see the '
+                    'deployments that name their project as '
                     'stack_user_project_id.',
         operations=[{'path': '/v1/{tenant_id}/software_deployments/'
                              'metadata/{server_id}',
                      'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=SIGNAL,
+        check_str='(%s) or (%s)' % (base.PROJECT_MEMBER,
+                                    base.PROJECT_STACK_USER),
+        scope_types=['project'],
+        description='Signal a deployment\'s outputs with a token, as its '
+                    'agent does through its signal URL (Heat\'s signal '
+                    'rules). Stack users (rule stack_user) may signal the '
+                    'deployments that name their project as '
+                    'stack_user_project_id.',
+        operations=[{'path': _ITEM + '/signal', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=EVENTS,
+        check_str=base.PROJECT_READER,
+        scope_types=['project'],
+        description='List a deployment\'s history (status changes and '
+                    'signals, with the bodies the agents sent).',
+        operations=[{'path': _ITEM + '/events', 'method': 'GET'}]),
 ]
 
 

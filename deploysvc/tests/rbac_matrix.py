@@ -21,37 +21,57 @@ ROUTE_NAMES = (
     'configs_index', 'configs_global_index', 'configs_create',
     'configs_show', 'configs_delete', 'deployments_index',
     'deployments_create', 'deployments_show', 'deployments_update',
-    'deployments_delete', 'metadata', 'metadata_unshared', 'validate')
+    'deployments_delete', 'metadata', 'metadata_unshared', 'validate',
+    'deployments_events', 'deployments_signal', 'agents_show',
+    'agents_rotate', 'agents_delete')
 
-_ALL_OK = (OK, DENIED, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK)
+_ALL_OK = (OK, DENIED, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+           OK, OK, OK, OK, OK)
 _ALL_TENANT = (TENANT,) * len(ROUTE_NAMES)
+# A project that the seeded objects do not belong to, whatever its roles
+# there (members of the stack user project included: naming a project as
+# stack_user_project_id shows its members nothing).  Rotating a server's
+# agent URLs makes a credential of the caller's own project.
 _FOREIGN = (BLIND, DENIED, OK, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND,
-            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, BLIND, OK)
+            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, BLIND, OK,
+            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND)
+# Cloud administrators see every project's objects, but a server's agent
+# credential is always of the caller's own project.
+_CLOUD_ADMIN = _ALL_OK[:-3] + (NOT_FOUND, BLIND, NOT_FOUND)
 
 # (persona, URL project) -> one outcome per route, in ROUTE_NAMES order.
 MATRIX = {
     ('reader', OWN): (OK, DENIED, DENIED, OK, DENIED, OK, DENIED, OK,
-                      DENIED, DENIED, OK, OK, DENIED),
+                      DENIED, DENIED, OK, OK, DENIED,
+                      OK, DENIED, DENIED, DENIED, DENIED),
     ('member', OWN): _ALL_OK,
     ('admin', OWN): _ALL_OK,
     ('admin', AT_ELSEWHERE): _ALL_OK,
-    ('cloud_admin', OWN): _ALL_OK,
-    ('cloud_admin', AT_OWNER): _ALL_OK,
-    ('cloud_admin', AT_ELSEWHERE): _ALL_OK,
+    # The admin role in the owner project, which is not the admin project.
+    ('owner_admin', OWN): _ALL_OK,
+    ('owner_admin', AT_ELSEWHERE): _ALL_TENANT,
+    ('cloud_admin', OWN): _CLOUD_ADMIN,
+    ('cloud_admin', AT_OWNER): _CLOUD_ADMIN,
+    ('cloud_admin', AT_ELSEWHERE): _CLOUD_ADMIN,
     ('scoped_admin', OWN): _FOREIGN,
     ('scoped_admin', AT_OWNER): _ALL_TENANT,
     ('other_member', OWN): _FOREIGN,
     ('other_member', AT_OWNER): _ALL_TENANT,
     ('other_member', AT_ELSEWHERE): _ALL_TENANT,
-    ('stack_user', OWN): (DENIED, DENIED_INDEX, DENIED, DENIED, DENIED,
-                          DENIED, DENIED, DENIED, DENIED, DENIED, OK, BLIND,
-                          DENIED),
+    # Heat's in-instance user, in the project the deployment names: it
+    # reads the deployment, its config and its server's metadata, and
+    # signals it; nothing else (behaviour-visibility).
+    ('stack_user', OWN): (DENIED, DENIED_INDEX, DENIED, OK, DENIED,
+                          DENIED, DENIED, OK, DENIED, DENIED, OK, BLIND,
+                          DENIED, DENIED, OK, DENIED, DENIED, DENIED),
     ('stack_user', AT_OWNER): _ALL_TENANT,
-    ('stack_member', OWN): (BLIND, DENIED, OK, NOT_FOUND, NOT_FOUND, OK,
-                            NOT_FOUND, OK, OK, OK, OK, BLIND, OK),
-    ('no_roles', OWN): (DENIED, DENIED_INDEX, DENIED, DENIED, DENIED, DENIED,
-                        DENIED, DENIED, DENIED, DENIED, DENIED, DENIED,
-                        DENIED),
+    ('stack_member', OWN): _FOREIGN,
+    ('stack_reader', OWN): (BLIND, DENIED, DENIED, NOT_FOUND, DENIED,
+                            BLIND, DENIED, NOT_FOUND, DENIED, DENIED,
+                            BLIND, BLIND, DENIED, NOT_FOUND, DENIED,
+                            DENIED, DENIED, DENIED),
+    ('no_roles', OWN): (DENIED, DENIED_INDEX) + (DENIED,) * (
+        len(ROUTE_NAMES) - 2),
 }
 
 

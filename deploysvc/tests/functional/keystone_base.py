@@ -13,9 +13,12 @@ SERVICE        service                 admin, service: admin of a project
                                        that is not the admin project
 DEMO_MEMBER    demo (the owner here)   member
 DEMO_READER    demo                    reader
+DEMO_ADMIN     demo                    admin: not a cloud administrator
+DEMO_NOROLE    demo                    a role the policy does not know
 ALT_MEMBER     alt                     member
 STACK_AGENT    stack-user-project      heat_stack_user (an in-instance
                (domain heat_stack)     agent of Heat's stack user domain)
+STACK_MEMBER   stack-user-project      member
 =============  ======================  ===================================
 
 Without ``DEPLOYSVC_TEST_KEYSTONE_URL`` every test fails, saying so.  The

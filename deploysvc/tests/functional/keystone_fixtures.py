@@ -33,7 +33,8 @@ PREFIX = 'DEPLOYSVC_TEST_KEYSTONE_'
 URL = PREFIX + 'URL'
 REGION = 'RegionOne'
 IDENTITIES = ('ADMIN', 'SERVICE', 'DEMO_MEMBER', 'DEMO_READER',
-              'ALT_MEMBER', 'STACK_AGENT')
+              'DEMO_ADMIN', 'DEMO_NOROLE', 'ALT_MEMBER', 'STACK_AGENT',
+              'STACK_MEMBER')
 
 MISSING = ('%s is not set: these tests need the real Keystone. Start it '
            'with "tools/test-setup.sh start keystone" and source '

@@ -285,6 +285,40 @@ class AgentLoopTest(utils.HttpHelpers, base.FunctionalTestCase):
         self.assertEqual('bonjour from %s' % self.server_id,
                          shown['output_values']['result'])
 
+    def test_replay_of_an_earlier_run_is_refused(self):
+        # What heat-config-notify sent in the first run, captured and sent
+        # again once a second action is under way, is recorded and refused
+        # (behaviour-signal-runs); the real agent then completes the
+        # second action through its new URL.
+        _, deployment = self.deploy(GOOD_SCRIPT)
+        url = self.metadata_url()
+        _, first = self.served(url)
+        self.run_agent(url)
+        captured = self.agent.notified(first['id'])
+        first_signal = self.values(first)['deploy_signal_id']
+        self.api('PUT', '/software_deployments/%s' % deployment['id'],
+                 {'action': 'UPDATE', 'status': 'IN_PROGRESS'})
+        _, second = self.served(url)
+        self.assertNotEqual(first_signal,
+                            self.values(second)['deploy_signal_id'])
+
+        status, _, raw = self.http('PUT', first_signal,
+                                   json.dumps(captured),
+                                   {'Content-Type': 'application/json'})
+        self.assertEqual(409, status, raw)
+        self.assertEqual('StaleSignal', json.loads(raw)['error']['type'])
+        shown = self.deployment(deployment['id'])
+        self.assertEqual(('IN_PROGRESS', 'UPDATE'),
+                         (shown['status'], shown['action']))
+        self.assertIn('Ignored: sent to the signal URL of run 0',
+                      self.history(deployment['id']))
+
+        self.run_agent(url)
+        self.assertEqual(['CREATE hello', 'UPDATE hello'],
+                         self.marker_lines())
+        self.assertEqual('COMPLETE',
+                         self.deployment(deployment['id'])['status'])
+
     def test_unchanged_metadata_is_not_modified_and_not_rerun(self):
         _, deployment = self.deploy(GOOD_SCRIPT)
         url = self.metadata_url()

@@ -15,10 +15,13 @@ from deploysvc.tests import rbac_matrix
 PERSONAS = {
     'reader': 'DEMO_READER',
     'member': 'DEMO_MEMBER',
+    'owner_admin': 'DEMO_ADMIN',
+    'no_roles': 'DEMO_NOROLE',
     'cloud_admin': 'ADMIN',
     'scoped_admin': 'SERVICE',
     'other_member': 'ALT_MEMBER',
     'stack_user': 'STACK_AGENT',
+    'stack_member': 'STACK_MEMBER',
 }
 # The unit RBAC matrix (deploysvc/tests/rbac_matrix.py), for the personas
 # a real Keystone gives here.
@@ -32,8 +35,10 @@ def _route(method, path, rule, status, body=None):
             'body': body}
 
 
-# {config_id}, {deployment_id}: the class's seeded objects (never
-# changed); {spare_id}, {victim_id}: made for the test that destroys them.
+# {config_id}, {deployment_id}, {server}: the class's seeded objects
+# (never changed); {spare_id}, {victim_id}, {agent_server}: made for the
+# test that changes or destroys them.  Every victim names the stack user
+# project, as the seed's example does.
 ROUTES = {
     'configs_index': _route('GET', '/software_configs',
                             'software_configs:index', 200),
@@ -73,6 +78,19 @@ ROUTES = {
                                 'software_deployments:metadata', 200),
     'validate': _route('POST', '/validate', 'stacks:validate_template', 200,
                        {'template': keystone_base.TEMPLATE}),
+    'deployments_events': _route(
+        'GET', '/software_deployments/{victim_id}/events',
+        'software_deployments:events', 200),
+    'deployments_signal': _route(
+        'POST', '/software_deployments/{victim_id}/signal',
+        'software_deployments:signal', 200,
+        {'deploy_stdout': 'out', 'deploy_status_code': 0}),
+    'agents_show': _route('GET', '/server_agents/{agent_server}',
+                          'server_agents:show', 200),
+    'agents_rotate': _route('POST', '/server_agents/{agent_server}',
+                            'server_agents:rotate', 200),
+    'agents_delete': _route('DELETE', '/server_agents/{agent_server}',
+                            'server_agents:delete', 204),
 }
 
 
@@ -127,7 +145,7 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
         self.assertEqual(set(rbac_matrix.ROUTE_NAMES), set(ROUTES))
         for outcomes in MATRIX.values():
             self.assertEqual(len(rbac_matrix.ROUTE_NAMES), len(outcomes))
-        self.assertGreaterEqual(len(ROWS), 150)
+        self.assertGreaterEqual(len(ROWS), 250)
 
     def fill(self, value, values):
         if isinstance(value, str):
@@ -146,7 +164,12 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
             values['spare_id'] = self.create_config(name='spare')['id']
         if '{victim_id}' in route['path']:
             values['victim_id'] = self.create_deployment(
-                self.seed['config_id'], keystone_base.new_id())['id']
+                self.seed['config_id'], keystone_base.new_id(),
+                stack_user_project_id=self.project('STACK_AGENT'))['id']
+        if '{agent_server}' in route['path']:
+            values['agent_server'] = keystone_base.new_id()
+            values['metadata_url'] = self.owner_agent(
+                values['agent_server'], 'POST')
         url_project = {
             rbac_matrix.OWN: self.project(key),
             rbac_matrix.AT_OWNER: self.project('DEMO_MEMBER'),
@@ -161,16 +184,29 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
             self.assertEqual(refused[:2], (response.status,
                                            response.body['error']['type']))
             self.assertRegex(response.body['error']['message'],
-                             r'^(Software config|Deployment) with id \S+ '
-                             r'not found$')
+                             r'^((Software config|Deployment) with id \S+ '
+                             r'not found|No agent URL for server \S+)$')
         else:
             self.assertEqual(route['status'], response.status,
                              response.body)
             self.check(route_name, response, values,
                        outcome == rbac_matrix.OK)
 
+    def owner_agent(self, server_id, method='GET'):
+        """The owner's metadata URL of ``server_id``, or None."""
+        response = self.call('DEMO_MEMBER', method,
+                             self.project('DEMO_MEMBER'),
+                             '/server_agents/%s' % server_id)
+        if response.status == 404:
+            return None
+        self.assertEqual(200, response.status, response.body)
+        return response.body['server_agent']['metadata_url']
+
     def check(self, route_name, response, values, visible):
         body = response.body
+        if route_name.startswith(('deployments_events', 'deployments_signal',
+                                  'agents_')):
+            return self.check_more(route_name, response, values, visible)
         if route_name in ('configs_index', 'configs_global_index'):
             ids = [c['id'] for c in body['software_configs']]
             self.assertEqual(visible, values['config_id'] in ids, ids)
@@ -202,3 +238,27 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
         else:
             self.assertEqual({'Description': 'No description',
                               'Parameters': {}}, body)
+
+    def check_more(self, route_name, response, values, visible):
+        body = response.body
+        if route_name == 'deployments_events':
+            self.assertEqual([(values['victim_id'], 'api', 'IN_PROGRESS')],
+                             [(e['deployment_id'], e['source'],
+                               e['status_to']) for e in body['events']])
+        elif route_name == 'deployments_signal':
+            self.assertEqual({'status': 'COMPLETE', 'applied': True,
+                              'event': 'deployment %s succeeded'
+                              % values['victim_id']}, body)
+        elif route_name == 'agents_show':
+            self.assertEqual(values['metadata_url'],
+                             body['server_agent']['metadata_url'])
+        elif route_name == 'agents_rotate':
+            # OK: the owner's URL was replaced; BLIND: the caller's own
+            # project got one, the owner's is untouched.
+            url = body['server_agent']['metadata_url']
+            self.assertNotEqual(values['metadata_url'], url)
+            self.assertEqual(url if visible else values['metadata_url'],
+                             self.owner_agent(values['agent_server']))
+        else:
+            self.assertEqual(b'', body)
+            self.assertIsNone(self.owner_agent(values['agent_server']))

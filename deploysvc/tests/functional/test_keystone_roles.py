@@ -9,9 +9,14 @@ from deploysvc.tests.functional import keystone_base
 
 
 class TestStackUser(keystone_base.KeystoneTestCase):
-    """heat_stack_user in the stack user project: metadata, nothing else."""
+    """heat_stack_user in the stack user project: what the agent needs.
 
-    def test_reads_only_the_metadata_of_deployments_naming_its_project(self):
+    It reads the deployments that name its project, their configs and
+    their server's metadata, and signals them; nothing else
+    (doc/source/contributor/behaviour.rst, behaviour-visibility).
+    """
+
+    def test_reads_and_signals_only_deployments_naming_its_project(self):
         stack_project = self.project('STACK_AGENT')
         server = keystone_base.new_id()
         config = self.create_config(name='b-shared')
@@ -31,13 +36,23 @@ class TestStackUser(keystone_base.KeystoneTestCase):
                          metadata)
         self.assertEqual(keystone_base.SCRIPT,
                          metadata['metadata'][0]['config'])
+        shown = self.ok('STACK_AGENT', 'GET', stack_project,
+                        '/software_deployments/' + shared['id'])
+        self.assertEqual(shared, shown['software_deployment'])
+        self.assertEqual(config, self.ok(
+            'STACK_AGENT', 'GET', stack_project,
+            '/software_configs/' + config['id'])['software_config'])
+        # A config of the owner that no deployment naming it uses.
+        response = self.call('STACK_AGENT', 'GET', stack_project,
+                             '/software_configs/' + hidden['id'])
+        self.assertError(response, 404, 'NotFound',
+                         'Software config with id %s not found'
+                         % hidden['id'])
 
         denied = [
             ('GET', '/software_configs', None, 'software_configs:index'),
             ('POST', '/software_configs', {'name': 'x'},
              'software_configs:create'),
-            ('GET', '/software_configs/' + config['id'], None,
-             'software_configs:show'),
             ('DELETE', '/software_configs/' + config['id'], None,
              'software_configs:delete'),
             ('GET', '/software_deployments', None,
@@ -45,8 +60,8 @@ class TestStackUser(keystone_base.KeystoneTestCase):
             ('POST', '/software_deployments',
              {'config_id': config['id'], 'server_id': server},
              'software_deployments:create'),
-            ('GET', '/software_deployments/' + shared['id'], None,
-             'software_deployments:show'),
+            ('GET', '/software_deployments/%s/events' % shared['id'], None,
+             'software_deployments:events'),
             ('PUT', '/software_deployments/' + shared['id'],
              {'status': 'FAILED', 'output_values': {'x': 1}},
              'software_deployments:update'),
@@ -72,6 +87,48 @@ class TestStackUser(keystone_base.KeystoneTestCase):
         self.assertEqual(shared, shown['software_deployment'])
         self.ok('DEMO_MEMBER', 'GET', self.project('DEMO_MEMBER'),
                 '/software_configs/' + config['id'])
+
+        # It sends the outputs.
+        signalled = self.ok('STACK_AGENT', 'POST', stack_project,
+                            '/software_deployments/%s/signal'
+                            % shared['id'], {'deploy_status_code': 0})
+        self.assertEqual({'status': 'COMPLETE', 'applied': True,
+                          'event': 'deployment %s succeeded'
+                          % shared['id']}, signalled)
+
+    def test_members_of_the_named_project_see_nothing(self):
+        # Any member of the owner may name a project (the wire contract's
+        # example does); that project's members gain nothing by it.
+        stack_project = self.project('STACK_MEMBER')
+        server = keystone_base.new_id()
+        config = self.create_config()
+        shared = self.create_deployment(
+            config['id'], server, stack_user_project_id=stack_project)
+        listed = self.ok('STACK_MEMBER', 'GET', stack_project,
+                         '/software_deployments')['software_deployments']
+        self.assertNotIn(shared['id'], [d['id'] for d in listed])
+        self.assertEqual({'metadata': []}, self.ok(
+            'STACK_MEMBER', 'GET', stack_project,
+            '/software_deployments/metadata/' + server))
+        for method, path, body in (
+                ('GET', '/software_deployments/' + shared['id'], None),
+                ('PUT', '/software_deployments/' + shared['id'],
+                 {'status': 'FAILED'}),
+                ('DELETE', '/software_deployments/' + shared['id'], None),
+                ('POST', '/software_deployments/%s/signal' % shared['id'],
+                 {'deploy_status_code': 1}),
+                ('GET', '/software_deployments/%s/events' % shared['id'],
+                 None)):
+            response = self.call('STACK_MEMBER', method, stack_project, path,
+                                 body)
+            self.assertError(response, 404, 'NotFound',
+                             'Deployment with id %s not found' % shared['id'])
+        response = self.call('STACK_MEMBER', 'GET', stack_project,
+                             '/software_configs/' + config['id'])
+        self.assertEqual(404, response.status, response.body)
+        shown = self.ok('DEMO_MEMBER', 'GET', self.project('DEMO_MEMBER'),
+                        '/software_deployments/' + shared['id'])
+        self.assertEqual(shared, shown['software_deployment'])
 
     def test_sees_nothing_of_deployments_naming_no_or_another_project(self):
         server = keystone_base.new_id()

@@ -56,6 +56,7 @@ SAMPLES = (
     'agent-signal-request.json',
     'agent-signal-response.json',
     'agent-signal-ignored-response.json',
+    'agent-signal-stale-response.json',
     'validate-request.json',
     'validate-response.json',
     'error-not-found-response.json',
@@ -283,6 +284,12 @@ class TestApiSamples(base.ApiTestCase):
                           % deployment_id)
         self.assertResponseSample('deployment-events-response.json', events,
                                   200)
+        # A new action: the first run's signal, sent again, is refused.
+        self.put('/software_deployments/' + deployment_id,
+                 {'action': 'UPDATE', 'status': 'IN_PROGRESS'})
+        response = self.agent_request('PUT', signal_url, signal)
+        self.assertResponseSample('agent-signal-stale-response.json',
+                                  response, 409)
 
         self.delete(path, status=204)
         response = self.get(path)

@@ -24,6 +24,10 @@ BIN = os.path.dirname(sys.executable)
 
 READER = 'role:reader and project_id:%(project_id)s'
 MEMBER = 'role:member and project_id:%(project_id)s'
+STACK_USER = 'rule:stack_user and project_id:%(project_id)s'
+# Heat's reader rules, which deploysvc opens to stack users (for what an
+# in-instance agent reads; behaviour-visibility).
+READER_OR_STACK_USER = '(%s) or (%s)' % (READER, STACK_USER)
 
 # Heat's rules for this API and their default check strings (see
 # doc/source/contributor/behaviour.rst, behaviour-policy), plus Heat's rule
@@ -31,23 +35,25 @@ MEMBER = 'role:member and project_id:%(project_id)s'
 HEAT_RULES = {
     'software_configs:global_index': 'rule:deny_everybody',
     'software_configs:index': READER,
-    'software_configs:show': READER,
+    'software_configs:show': READER_OR_STACK_USER,
     'software_configs:create': MEMBER,
     'software_configs:delete': MEMBER,
     'software_deployments:index': READER,
-    'software_deployments:show': READER,
+    'software_deployments:show': READER_OR_STACK_USER,
     'software_deployments:create': MEMBER,
     'software_deployments:update': MEMBER,
     'software_deployments:delete': MEMBER,
-    'software_deployments:metadata':
-        '(role:reader and project_id:%(project_id)s) or '
-        '(role:heat_stack_user and project_id:%(project_id)s)',
+    'software_deployments:metadata': READER_OR_STACK_USER,
     'stacks:validate_template': MEMBER,
+    # deploysvc's own calls under Heat's prefix.
+    'software_deployments:signal': '(%s) or (%s)' % (MEMBER, STACK_USER),
+    'software_deployments:events': READER,
 }
 
 BASE_RULES = {
     'context_is_admin': 'role:admin and is_admin_project:True',
     'project_admin': 'role:admin',
+    'stack_user': 'role:heat_stack_user',
     'deny_stack_user': 'not role:heat_stack_user',
     'deny_everybody': '!',
     'allow_everybody': '',
@@ -138,7 +144,15 @@ class TestEnforce(base.TestCase):
          False),
         ('software_deployments:update', ['reader'], False),
         ('software_deployments:metadata', ['heat_stack_user'], True),
-        ('software_deployments:show', ['heat_stack_user'], False),
+        ('software_deployments:show', ['heat_stack_user'], True),
+        ('software_deployments:signal', ['heat_stack_user'], True),
+        ('software_deployments:signal', ['reader'], False),
+        ('software_deployments:update', ['heat_stack_user'], False),
+        ('software_deployments:delete', ['heat_stack_user'], False),
+        ('software_deployments:index', ['heat_stack_user'], False),
+        ('software_deployments:events', ['heat_stack_user'], False),
+        ('software_configs:show', ['heat_stack_user'], True),
+        ('software_configs:index', ['heat_stack_user'], False),
         ('software_deployments:index', [], False),
         ('stacks:validate_template', ['reader'], False),
         ('stacks:validate_template', ['member'], True),
@@ -360,6 +374,7 @@ class TestPolicyCommands(base.TestCase):
         self.assertEqual(set(n for n in _rules() if ':' in n),
                          set(verdicts))
         for name, check_str in HEAT_RULES.items():
-            expected = 'passed' if check_str != MEMBER and (
-                name != 'software_configs:global_index') else 'failed'
+            expected = 'passed' if check_str.startswith(('role:reader',
+                                                         '(role:reader')
+                                                        ) else 'failed'
             self.assertEqual(expected, verdicts[name], name)

@@ -22,6 +22,8 @@ ROUTES = {
     ('software_deployments', '*'): software_deployments.DeploymentController,
     ('software_deployments', '*', 'events'):
         software_deployments.EventsController,
+    ('software_deployments', '*', 'signal'):
+        software_deployments.SignalController,
     # GET .../metadata with no server: Heat shows the deployment "metadata".
     ('software_deployments', 'metadata'):
         software_deployments.MetadataController,

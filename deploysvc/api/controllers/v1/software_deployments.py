@@ -3,6 +3,7 @@
 from oslo_config import cfg
 import pecan
 
+from deploysvc.agent import signals
 from deploysvc.api.controllers import util
 from deploysvc.api import schemas
 from deploysvc.api import validation
@@ -102,12 +103,41 @@ class EventsController(object):
     @index.when(method='GET')
     def list(self):
         context = pecan.request.context
-        context.can(policies.SHOW)
+        context.can(policies.EVENTS)
         params = pecan.request.GET
         marker = util.int_param(params, 'marker')
         rows = deployments.history(context, self.deployment_id,
                                    util.page_limit(params), marker)
         return util.respond({'events': [views.event(row) for row in rows]})
+
+
+class SignalController(object):
+    """/software_deployments/{deployment_id}/signal: POST, with a token.
+
+    What the agent sends to its signal URL, for callers with a token: the
+    deployment's members, and the stack users of the project it names
+    (doc/source/contributor/behaviour.rst, behaviour-visibility).
+    """
+
+    def __init__(self, deployment_id):
+        self.deployment_id = deployment_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('POST')
+
+    @index.when(method='POST')
+    def signal(self):
+        context = pecan.request.context
+        context.can(policies.SIGNAL)
+        request = pecan.request
+        details = (validation.parse_body(request) if request.body.strip()
+                   else {})
+        row, result = signals.send(context, self.deployment_id, details)
+        body = {'status': row.status, 'applied': result is not None}
+        if result is not None:
+            body['event'] = result.event
+        return util.respond(body)
 
 
 def _list_params(params):

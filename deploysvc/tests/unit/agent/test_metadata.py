@@ -90,9 +90,9 @@ class TestDocument(testtools.TestCase):
         pairs = [(_deployment(), _config()),
                  (_deployment(id='dep-2'), _config())]
         body = metadata.document(pairs, 'http://md',
-                                 lambda ident: 'http://sig/' + ident)
+                                 lambda row: 'http://sig/' + row.id)
         self.assertEqual(body, metadata.document(
-            pairs, 'http://md', lambda ident: 'http://sig/' + ident))
+            pairs, 'http://md', lambda row: 'http://sig/' + row.id))
         doc = json.loads(body)
         self.assertEqual({'collectors': ['request', 'local'],
                           'request': {'metadata_url': 'http://md'}},

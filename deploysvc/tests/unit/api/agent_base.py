@@ -20,7 +20,8 @@ from deploysvc.tests.unit.api import base
 SERVER = 'f6a0c2d4-1b3e-4c5d-8e9f-0a1b2c3d4e5f'
 OTHER_SERVER = '0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a'
 OTHER_PROJECT = test_base.OTHER_PROJECT
-SIGNAL_PATH = re.compile(r'^/agent/v1/signal/([0-9a-f-]{36})/[0-9a-f]{64}$')
+SIGNAL_PATH = re.compile(
+    r'^/agent/v1/signal/([0-9a-f-]{36})/([0-9]+)\.[0-9a-f]{64}$')
 NOT_FOUND = 'The resource could not be found.'
 EVENT_KEYS = {'id', 'deployment_id', 'time', 'source', 'actor',
               'status_from', 'status_to', 'applied', 'reason', 'details'}

@@ -7,6 +7,9 @@ is not sent (it defaults to true), so every ``admin`` is a cloud admin unless
 a persona says otherwise.  The tests are in test_rbac_*.py.
 """
 
+from deploysvc.agent import tokens
+from deploysvc.db import agents
+from deploysvc import exception
 from deploysvc.tests import base
 from deploysvc.tests.unit.api import base as api_base
 from deploysvc.tests import utils
@@ -23,6 +26,8 @@ PERSONAS = {
     'reader': (OWNER, 'reader', {}),
     'member': (OWNER, 'member,reader', {}),
     'admin': (OWNER, 'admin,member,reader', {}),
+    'owner_admin': (OWNER, 'admin,member,reader',
+                    {'X-Is-Admin-Project': 'False'}),
     'cloud_admin': (ADMIN_PROJECT, 'admin,member,reader', {}),
     # The admin role in a project that is not Keystone's admin project.
     'scoped_admin': (OTHER, 'admin,member,reader',
@@ -30,8 +35,9 @@ PERSONAS = {
     'other_member': (OTHER, 'member,reader', {}),
     # Heat's in-instance agent user, in the deployment's stack user project.
     'stack_user': (STACK_PROJECT, 'heat_stack_user', {}),
-    # A regular user of the stack user project.
+    # Regular users of the stack user project.
     'stack_member': (STACK_PROJECT, 'member,reader', {}),
+    'stack_reader': (STACK_PROJECT, 'reader', {}),
     'no_roles': (OWNER, '', {}),
 }
 TEMPLATE = {'heat_template_version': '2013-05-23',
@@ -44,7 +50,7 @@ class SeededTestCase(api_base.ApiTestCase):
     """A config used by two deployments, and an unused one, in OWNER.
 
     The deployment on SERVER names STACK_PROJECT as its stack user project;
-    the one on UNSHARED_SERVER names none.
+    the one on UNSHARED_SERVER names none.  SERVER has agent URLs.
     """
 
     def setUp(self):
@@ -58,6 +64,15 @@ class SeededTestCase(api_base.ApiTestCase):
             stack_user_project_id=STACK_PROJECT).id
         self.unshared_id = utils.create_test_deployment(
             owner, config_id=config.id, server_id=UNSHARED_SERVER).id
+        self.credential_id = agents.rotate(
+            owner, SERVER, tokens.new_secret()).credential_id
+
+    def owner_credential(self):
+        """The credential id of SERVER's agent URLs now, or None."""
+        try:
+            return agents.get(self.make_context(OWNER), SERVER).credential_id
+        except exception.AgentNotFound:
+            return None
 
     def persona_headers(self, persona):
         project, roles, extra = PERSONAS[persona]

@@ -70,9 +70,11 @@ class TestEvents(agent_base.AgentTestCase):
                           'details': details}, event)
 
     def test_newest_first(self):
-        deployment, _, url = self.setup_signal()
+        deployment, metadata_url, url = self.setup_signal()
         self.signal(url, {'n': 1})
         self.update_deployment(deployment['id'], {'status': 'IN_PROGRESS'})
+        # A re-run: its own signal URL (behaviour-signal-runs).
+        url = self.signal_url(metadata_url, deployment['id'])
         self.signal(url, {'n': 2})
         self.signal(url, {'n': 3})
         events = self.events(deployment['id'])

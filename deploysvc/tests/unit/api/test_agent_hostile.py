@@ -39,7 +39,7 @@ class TestSignal(base.ApiTestCase):
                           status=200).json['server_agent']
         self.credential_id = agent['metadata_url'].split('/')[-2]
         secret = agents.get(self.context, SERVER).secret
-        self.mac = tokens.mac(secret, tokens.SIGNAL, self.deployment['id'])
+        self.mac = tokens.signal_token(secret, self.deployment['id'], 0)
 
     def signal(self, body, mac=None, deployment_id=None, method='POST',
                status=None, content_type='application/json'):

@@ -245,16 +245,17 @@ class TestWholeList(ListTestCase):
         self.assertLessEqual(mine_ids | theirs_ids, set(everything))
         self.assertEqual(len(everything), len(set(everything)))
 
-    def test_stack_user_project_sees_rows_naming_it(self):
-        named = self.seed(
-            DEPLOYMENTS, PAGE + 1,
-            stack_user_project_id=deployments_base.STACK_USER_PROJECT)
-        self.seed(DEPLOYMENTS, 4)
+    def test_stack_user_project_lists_none_naming_it(self):
+        # behaviour-visibility: a list is of the caller's project only.
+        self.seed(DEPLOYMENTS, PAGE + 1,
+                  stack_user_project_id=deployments_base.STACK_USER_PROJECT)
+        own = self.seed(DEPLOYMENTS, 2, context=self.make_context(
+            deployments_base.STACK_USER_PROJECT))
         listed = self.ids(self.fetch(
             DEPLOYMENTS, **self.as_project(
                 deployments_base.STACK_USER_PROJECT, roles='reader')),
             DEPLOYMENTS)
-        self.assertEqual(self.expected_deployments(named), listed)
+        self.assertEqual(self.expected_deployments(own), listed)
 
 
 @ddt.ddt
@@ -374,9 +375,12 @@ class TestCutPages(ListTestCase):
             self.follow(DEPLOYMENTS, '?limit=4',
                         headers=self.admin_headers()))
         self.assertEqual(
-            self.expected_deployments(named),
-            self.follow(DEPLOYMENTS, '?limit=2', **self.as_project(
+            [], self.follow(DEPLOYMENTS, '?limit=2', **self.as_project(
                 deployments_base.STACK_USER_PROJECT, roles='reader')))
+        self.assertEqual(
+            self.expected_deployments(theirs + named),
+            self.follow(DEPLOYMENTS, '?limit=2',
+                        **self.as_project(test_base.OTHER_PROJECT)))
         their_configs = self.seed(CONFIGS, 6, context=self.other_context)
         self.assertEqual(
             [c.id for c in sorted(their_configs,

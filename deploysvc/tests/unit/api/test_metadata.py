@@ -244,7 +244,7 @@ class TestStackUser(base.ApiTestCase):
 
     @ddt.unpack
     @ddt.data(
-        ('GET', '/software_deployments/%(id)s', 'show'),
+        ('GET', '/software_deployments/%(id)s/events', 'events'),
         ('GET', '/software_deployments', 'index'),
         ('POST', '/software_deployments', 'create'),
         ('PUT', '/software_deployments/%(id)s', 'update'),

@@ -107,6 +107,27 @@ class TestRbacDetails(rbac_base.SeededTestCase):
         self.assertEqual([other.id, self.config_id],
                          [c['id'] for c in owner_view])
 
+    def test_stack_user_reads_only_configs_of_deployments_naming_it(self):
+        headers = self.persona_headers('stack_user')
+        shown = self.get('/software_configs/' + self.config_id,
+                         headers=headers, project_id=rbac_base.STACK_PROJECT,
+                         status=200).json['software_config']
+        self.assertEqual(('used', self.config_id), (shown['name'],
+                                                    shown['id']))
+        # The owner's config that no deployment naming it uses.
+        response = self.get('/software_configs/' + self.spare_id,
+                            headers=headers,
+                            project_id=rbac_base.STACK_PROJECT)
+        self.assertError(response, 404, 'NotFound',
+                         'Software config with id %s not found'
+                         % self.spare_id)
+        # The deployment that names no stack user project.
+        response = self.get('/software_deployments/' + self.unshared_id,
+                            headers=headers,
+                            project_id=rbac_base.STACK_PROJECT)
+        self.assertError(response, 404, 'NotFound',
+                         'Deployment with id %s not found' % self.unshared_id)
+
     def test_stack_user_of_another_stack_project_sees_nothing(self):
         headers = self.headers(project_id='another-stack-project',
                                roles='heat_stack_user')

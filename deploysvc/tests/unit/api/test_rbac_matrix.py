@@ -6,6 +6,8 @@ behaviour-visibility and behaviour-admin.
 
 import ddt
 
+from deploysvc.db import deployments
+from deploysvc.policies import server_agents as sa_policies
 from deploysvc.policies import software_configs as sc_policies
 from deploysvc.policies import software_deployments as sd_policies
 from deploysvc.tests import rbac_matrix
@@ -82,6 +84,48 @@ def _check_validate(test, response, visible):
                      response.json)
 
 
+def _check_events(test, response, visible):
+    events = response.json['events']
+    test.assertEqual([(test.deployment_id, 'api', 'IN_PROGRESS')],
+                     [(e['deployment_id'], e['source'], e['status_to'])
+                      for e in events])
+
+
+def _check_signal(test, response, visible):
+    test.assertEqual({'status': 'COMPLETE', 'applied': True,
+                      'event': 'deployment %s succeeded'
+                      % test.deployment_id}, response.json)
+    row = deployments.get(test.make_context(rbac_base.OWNER),
+                          test.deployment_id)
+    test.assertEqual(('COMPLETE', {'deploy_stdout': 'out',
+                                   'deploy_stderr': None,
+                                   'deploy_status_code': 0}),
+                     (row.status, row.output_values))
+
+
+def _check_agent(test, response, visible):
+    agent = response.json['server_agent']
+    test.assertEqual(rbac_base.SERVER, agent['server_id'])
+    test.assertEqual(test.credential_id,
+                     agent['metadata_url'].split('/')[-2])
+
+
+def _check_rotated(test, response, visible):
+    # OK: the owner's credential was replaced; BLIND: the caller's own
+    # project got one, the owner's is untouched.
+    agent = response.json['server_agent']
+    test.assertEqual(rbac_base.SERVER, agent['server_id'])
+    credential_id = agent['metadata_url'].split('/')[-2]
+    test.assertNotEqual(test.credential_id, credential_id)
+    test.assertEqual(credential_id if visible else test.credential_id,
+                     test.owner_credential())
+
+
+def _check_agent_deleted(test, response, visible):
+    test.assertEqual(b'', response.body)
+    test.assertIsNone(test.owner_credential())
+
+
 ROUTES = {
     'configs_index': _route(
         'GET', '/software_configs', sc_policies.INDEX, 200,
@@ -126,6 +170,23 @@ ROUTES = {
     'validate': _route(
         'POST', '/validate', sc_policies.VALIDATE, 200,
         body={'template': rbac_base.TEMPLATE}, check=_check_validate),
+    'deployments_events': _route(
+        'GET', '/software_deployments/{deployment_id}/events',
+        sd_policies.EVENTS, 200, check=_check_events),
+    'deployments_signal': _route(
+        'POST', '/software_deployments/{deployment_id}/signal',
+        sd_policies.SIGNAL, 200,
+        body={'deploy_stdout': 'out', 'deploy_status_code': 0},
+        check=_check_signal),
+    'agents_show': _route(
+        'GET', '/server_agents/%s' % rbac_base.SERVER, sa_policies.SHOW,
+        200, check=_check_agent),
+    'agents_rotate': _route(
+        'POST', '/server_agents/%s' % rbac_base.SERVER, sa_policies.ROTATE,
+        200, check=_check_rotated),
+    'agents_delete': _route(
+        'DELETE', '/server_agents/%s' % rbac_base.SERVER,
+        sa_policies.DELETE, 204, check=_check_agent_deleted),
 }
 
 
@@ -138,7 +199,7 @@ class TestRbacMatrix(rbac_base.SeededTestCase):
         self.assertEqual(set(rbac_matrix.ROUTE_NAMES), set(ROUTES))
         for outcomes in rbac_matrix.MATRIX.values():
             self.assertEqual(len(rbac_matrix.ROUTE_NAMES), len(outcomes))
-        self.assertGreaterEqual(len(ROWS), 100)
+        self.assertGreaterEqual(len(ROWS), 300)
 
     @ddt.data(*ROWS)
     @ddt.unpack
@@ -152,7 +213,8 @@ class TestRbacMatrix(rbac_base.SeededTestCase):
         if refused is not None:
             self.assertError(response, *refused)
             if refused[2] is None:
-                self.assertIn(' not found', response.json['error']['message'])
+                self.assertRegex(response.json['error']['message'],
+                                 ' not found$|^No agent URL for server ')
         else:
             self.assertEqual(route['status'], response.status_int,
                              response.text)

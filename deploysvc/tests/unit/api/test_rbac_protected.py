@@ -54,9 +54,15 @@ PROTECTED = {
         ('/server_agents/' + rbac_base.SERVER, 'server_agents:delete')],
     # A deployment's history (signals, status changes).
     ('EventsController', 'GET'): [
-        ('/software_deployments/{deployment_id}/events', sd_policies.SHOW),
+        ('/software_deployments/{deployment_id}/events', sd_policies.EVENTS),
         ('/software_deployments/no-such-deployment/events',
-         sd_policies.SHOW)],
+         sd_policies.EVENTS)],
+    # A signal with a token (members, and the stack users of the project
+    # a deployment names).
+    ('SignalController', 'POST'): [
+        ('/software_deployments/{deployment_id}/signal', sd_policies.SIGNAL),
+        ('/software_deployments/no-such-deployment/signal',
+         sd_policies.SIGNAL)],
     # Heat routes GET .../software_deployments/metadata to "show deployment
     # 'metadata'", which checks software_deployments:show before its 404.
     ('MetadataController', 'GET'): [
@@ -68,6 +74,7 @@ BODIES = {
                                    'server_id': rbac_base.SERVER},
     'PUT /software_deployments/{deployment_id}': {'status': 'COMPLETE'},
     'POST /validate': {'template': rbac_base.TEMPLATE},
+    'POST /software_deployments/{deployment_id}/signal': {},
 }
 
 

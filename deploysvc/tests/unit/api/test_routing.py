@@ -28,6 +28,10 @@ SHAPES = {
                                  'd-1'),
     'software_deployments/d-1/events': (
         software_deployments.EventsController, 'd-1'),
+    'software_deployments/d-1/signal': (
+        software_deployments.SignalController, 'd-1'),
+    'software_deployments/metadata/signal': (
+        software_deployments.ServerMetadataController, 'signal'),
     'software_deployments/metadata': (
         software_deployments.MetadataController, None),
     'software_deployments/metadata/s-1': (

@@ -35,14 +35,21 @@ class TestShow(deployments_base.DeploymentTestCase):
                          'Deployment with id %s not found' % row.id)
 
     def test_show_as_stack_user_project(self):
+        # Only its stack users see it (behaviour-visibility).
         row = self.seed_deployment(
             stack_user_project_id=deployments_base.STACK_USER_PROJECT)
         response = self.get(
             '/software_deployments/' + row.id, status=200,
             **self.as_project(deployments_base.STACK_USER_PROJECT,
-                              roles='reader'))
+                              roles='heat_stack_user'))
         self.assertEqual({'software_deployment': self.expected(row)},
                          response.json)
+        response = self.get(
+            '/software_deployments/' + row.id,
+            **self.as_project(deployments_base.STACK_USER_PROJECT,
+                              roles='reader'))
+        self.assertError(response, 404, 'NotFound',
+                         'Deployment with id %s not found' % row.id)
 
     def test_show_admin_other_project(self):
         row = self.seed_deployment(context=self.other_context)
@@ -222,9 +229,11 @@ class TestList(deployments_base.DeploymentTestCase):
         self.assertEqual([foreign.id], self.list_ids(
             **self.as_project(test_base.OTHER_PROJECT)))
 
-    def test_stack_user_project_sees_rows_naming_it(self):
+    def test_stack_user_project_lists_its_own_rows_only(self):
+        # Naming a project as stack user project shows it nothing
+        # (behaviour-visibility).
         self.seed_deployment()
-        named = self.seed_deployment(
+        self.seed_deployment(
             stack_user_project_id=deployments_base.STACK_USER_PROJECT)
         self.clock.advance_time_seconds(1)
         own = self.seed_deployment(
@@ -233,7 +242,6 @@ class TestList(deployments_base.DeploymentTestCase):
             status=200, **self.as_project(deployments_base.STACK_USER_PROJECT,
                                           roles='reader'))
         self.assertEqual({'software_deployments': [
-            self.expected(named),
             self.expected(own,
                           creation_time=deployments_base._time(1))]},
                          response.json)

@@ -98,7 +98,7 @@ class TestAgentApi(base.TestCase):
     def test_signal_applies_and_records(self):
         agent_server = self.rotate()
         dep = utils.create_test_deployment(self.context)
-        mac = tokens.mac(agent_server.secret, tokens.SIGNAL, dep.id)
+        mac = tokens.signal_token(agent_server.secret, dep.id, 0)
         expected = self.revision()
         later = self.tick()
         row, result = signals.take(dep.id, mac, {'result': 'r'})
@@ -128,7 +128,7 @@ class TestAgentApi(base.TestCase):
         dep = utils.create_test_deployment(self.context)
         first = deployments.update(self.context, dep.id,
                                    {'status_reason': 'r'}).updated_at
-        mac = tokens.mac(agent_server.secret, tokens.SIGNAL, dep.id)
+        mac = tokens.signal_token(agent_server.secret, dep.id, 0)
         row, _ = signals.take(dep.id, mac, {})
         self.assertGreater(row.updated_at, first)
 

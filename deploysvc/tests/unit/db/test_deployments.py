@@ -63,14 +63,29 @@ class TestDeployments(db_base.DbTestCase):
         self.assertEqual('Deployment with id missing not found', str(e))
 
     def test_visibility(self):
+        # Through stack_user_project_id only the stack users of that
+        # project see it, and only to read it (behaviour-visibility).
         row = self.create(stack_user_project_id=STACK_USER_PROJECT)
-        self.assertRaises(exception.DeploymentNotFound,
-                          deployments.get, self.other_context, row.id)
-        for context in (self.make_context(STACK_USER_PROJECT),
+        member = self.make_context(STACK_USER_PROJECT)
+        stack_user = self.make_context(STACK_USER_PROJECT,
+                                       roles=('heat_stack_user',))
+        for context in (self.other_context, member):
+            self.assertRaises(exception.DeploymentNotFound,
+                              deployments.get, context, row.id)
+        for context in (stack_user,
                         self.make_context(base.OTHER_PROJECT,
                                           roles=('admin',))):
             self.assertEqual(row.id,
                              deployments.get(context, row.id).id)
+        for context in (member, stack_user):
+            self.assertRaises(exception.DeploymentNotFound,
+                              deployments.update, context, row.id,
+                              {'status': 'FAILED'})
+            self.assertRaises(exception.DeploymentNotFound,
+                              deployments.delete, context, row.id)
+            self.assertEqual([], deployments.page(context))
+        self.assertEqual('IN_PROGRESS',
+                         deployments.get(self.context, row.id).status)
 
     def test_update(self):
         row = self.create(output_values={'old': 1})
@@ -142,10 +157,11 @@ class TestDeployments(db_base.DbTestCase):
         self.assertEqual(row.id, deployments.get(self.context, row.id).id)
         self.assertEqual(1, self.usage(quotas.DEPLOYMENTS))
 
-    def test_delete_by_stack_user_project_releases_owner_quota(self):
+    def test_delete_by_stack_user_project_refused_quota_kept(self):
         row = self.create(stack_user_project_id=STACK_USER_PROJECT)
-        deployments.delete(self.make_context(STACK_USER_PROJECT), row.id)
-        self.assertEqual(0, self.usage(quotas.DEPLOYMENTS))
+        self.assertRaises(exception.DeploymentNotFound, deployments.delete,
+                          self.make_context(STACK_USER_PROJECT), row.id)
+        self.assertEqual(1, self.usage(quotas.DEPLOYMENTS))
         self.assertIsNone(self.usage(quotas.DEPLOYMENTS, STACK_USER_PROJECT))
 
     def test_server_config_ids(self):
@@ -287,12 +303,14 @@ class TestDeploymentList(db_base.DbTestCase):
         self.assertEqual('Invalid marker: deployment missing not found.',
                          str(e))
 
-    def test_stack_user_project_rows(self):
-        named = utils.create_test_deployment(
+    def test_stack_user_project_rows_not_listed(self):
+        # Not even to its stack users: they read their server's metadata.
+        utils.create_test_deployment(
             self.context, config_id=self.sc.id,
             stack_user_project_id=STACK_USER_PROJECT)
-        self.assertEqual([named.id], [r.id for r in deployments.page(
-            self.make_context(STACK_USER_PROJECT))])
+        for roles in (('member', 'reader'), ('heat_stack_user',)):
+            self.assertEqual([], deployments.page(
+                self.make_context(STACK_USER_PROJECT, roles=roles)))
 
     def test_admin_sees_all(self):
         self.assertEqual(len(self.rows) + 1,

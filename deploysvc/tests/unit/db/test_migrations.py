@@ -9,6 +9,8 @@ where column types, server defaults and constraints can really differ from
 the models.
 """
 
+import datetime
+
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import test_migrations
 from oslotest import base as oslotest_base
@@ -90,3 +92,46 @@ class TestMigration(MigrationTestCase):
             lambda w: w.execute(sa.delete(sc).where(sc.id == config.id)))
         self.assertRaises(exception.InvalidRestrictedAction,
                           configs.delete, context, config.id)
+
+    def test_signal_runs_keep_the_run_of_existing_deployments(self):
+        # behaviour-signal-runs: URLs handed out before stand for the run
+        # each deployment is in at the upgrade; every server's metadata
+        # revision moves.
+        migration.upgrade('a4e2c9f01b37')
+        now = datetime.datetime(2026, 12, 1)
+        tables = dict((name, sa.table(name, *[sa.column(c) for c in cols]))
+                      for name, cols in (
+                          ('software_config', ('id', 'project_id',
+                                               'created_at')),
+                          ('software_deployment', (
+                              'id', 'project_id', 'server_id', 'config_id',
+                              'created_at', 'served_revision')),
+                          ('agent_server', (
+                              'project_id', 'server_id', 'credential_id',
+                              'secret', 'revision', 'created_at',
+                              'changed_at'))))
+        db_engine.write(lambda w: [
+            w.execute(tables['software_config'].insert().values(
+                id='c', project_id='p', created_at=now)),
+            w.execute(tables['software_deployment'].insert(), [
+                dict(id='d%d' % n, project_id='p', server_id='s',
+                     config_id='c', created_at=now, served_revision=n)
+                for n in (0, 3)]),
+            w.execute(tables['agent_server'].insert().values(
+                project_id='p', server_id='s', credential_id='k',
+                secret='x', revision=5, created_at=now, changed_at=now))])
+        migration.upgrade()
+        sd = models.SoftwareDeployment.__table__
+        agent = models.AgentServer.__table__
+        self.assertEqual([('d0', 0, 0), ('d3', 3, 3)], db_engine.read(
+            lambda w: [tuple(row) for row in w.execute(sa.select(
+                sd.c.id, sd.c.served_revision, sd.c.signal_legacy_run
+            ).order_by(sd.c.id))]))
+        revision, changed_at = db_engine.read(lambda w: tuple(w.execute(
+            sa.select(agent.c.revision, agent.c.changed_at)).one()))
+        self.assertEqual(6, revision)
+        self.assertGreater(changed_at, now)
+        # A deployment created since has no run for URLs without one.
+        context = base.TestCase.make_context()
+        created = utils.create_test_deployment(context)
+        self.assertIsNone(created.signal_legacy_run)
