@@ -100,6 +100,30 @@ class InvalidRestrictedAction(Conflict):
                "it is referenced.")
 
 
+class DeploymentExists(Conflict):
+    """A create named an id (``id`` in the body) that is taken."""
+
+    msg_fmt = "Deployment with id %(deployment_id)s already exists"
+
+
+class IdempotencyKeyReused(DeploySvcException):
+    """The key of a stored create came with another request body."""
+
+    msg_fmt = ("This %(header)s was used for a different request; send a "
+               "new key for a new request.")
+    code = 422
+    error_type = 'HTTPUnprocessableEntity'
+
+
+class PreconditionFailed(DeploySvcException):
+    """``If-Match`` names a version that is no longer the current one."""
+
+    msg_fmt = ("The deployment %(deployment_id)s has changed since the "
+               "version named in If-Match; read it again.")
+    code = 412
+    error_type = 'HTTPPreconditionFailed'
+
+
 class DatabaseUnavailable(DeploySvcException):
     """The database cannot be reached: nothing was done, retry later.
 

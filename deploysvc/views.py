@@ -11,6 +11,10 @@ def _time(value):
     return value.strftime(_TIME_FORMAT)
 
 
+def _maybe_time(value):
+    return None if value is None else _time(value)
+
+
 def config_summary(row, admin=False):
     """An item of the config list: id, name, group, creation_time."""
     return _config(row, admin, full=False)
@@ -50,6 +54,12 @@ def deployment(row, admin=False):
     }
     if row.updated_at is not None:
         result['updated_time'] = _time(row.updated_at)
+    # deploysvc's additions (behaviour-deadlines), after Heat's keys.
+    result['status_reason_code'] = row.status_reason_code
+    result['delivery_timeout'] = row.delivery_timeout
+    result['timeout'] = row.timeout
+    result['delivered_at'] = _maybe_time(row.delivered_at)
+    result['deadline_at'] = _maybe_time(row.deadline_at)
     if admin:
         result['project'] = row.project_id
     return result
@@ -60,6 +70,7 @@ def server_agent(row, metadata_url):
         'server_id': row.server_id,
         'metadata_url': metadata_url,
         'created_at': _time(row.created_at),
+        'agent_last_seen': _maybe_time(row.last_seen_at),
     }
 
 
@@ -75,6 +86,7 @@ def event(row):
         'status_to': row.status_to,
         'applied': row.applied,
         'reason': row.reason,
+        'reason_code': row.reason_code,
         'details': row.details,
     }
 

@@ -9,6 +9,7 @@ from deploysvc import context as ctx
 from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import query
+from deploysvc.db import runs
 from deploysvc import exception
 
 COMPLETE = 'COMPLETE'
@@ -21,11 +22,13 @@ _STANDARD = ('deploy_stdout', 'deploy_stderr', 'deploy_status_code')
 class Result(object):
     """What a signal does to a deployment."""
 
-    def __init__(self, status, status_reason, output_values, event):
+    def __init__(self, status, status_reason, output_values, event, code):
         self.status = status
         self.status_reason = status_reason
         self.output_values = output_values
         self.event = event
+        # The status_reason_code (deploysvc.db.runs).
+        self.code = code
 
 
 def apply(deployment_id, outputs, output_values, details):
@@ -42,6 +45,7 @@ def apply(deployment_id, outputs, output_values, details):
     reasons = []
     code = details.get('deploy_status_code')
     failed = bool(code) and str(code) != '0'
+    reason_code = runs.NONZERO_EXIT if failed else None
     if failed:
         reasons.append('deploy_status_code : Deployment exited with '
                        'non-zero status code: %s' % code)
@@ -54,14 +58,16 @@ def apply(deployment_id, outputs, output_values, details):
             values[name] = details[name]
             if output.get('error_output'):
                 failed = True
+                reason_code = reason_code or runs.ERROR_OUTPUT
                 reasons.append('%s : %s' % (name, details[name]))
                 # As Heat: an error output's event has no status code.
                 event = 'deployment %s failed' % deployment_id
     for key in _STANDARD:
         values[key] = details.get(key)
     if failed:
-        return Result(FAILED, ', '.join(reasons), values, event)
-    return Result(COMPLETE, 'Outputs received', values, event)
+        return Result(FAILED, ', '.join(reasons), values, event, reason_code)
+    return Result(COMPLETE, 'Outputs received', values, event,
+                  runs.OUTPUTS_RECEIVED)
 
 
 def _parse(deployment_id, token):
@@ -86,12 +92,17 @@ def check(deployment_id, token):
 
 def _decide(details, applied, row, outputs):
     if row.status != IN_PROGRESS:
+        status = row.status or 'without a status'
+        if row.status_reason_code in runs.ENDED_BY_SERVICE:
+            # Late, after a timeout or a cancel: say which.
+            status = '%s (%s)' % (status, row.status_reason_code)
         return {}, ('Ignored: the deployment is %s, not IN_PROGRESS.'
-                    % (row.status or 'without a status'))
+                    % status)
     result = apply(row.id, outputs, row.output_values, details)
     applied.append(result)
     reason = result.status_reason[:query.MAX_REASON]
     return {'status': result.status, 'status_reason': reason,
+            'status_reason_code': result.code,
             'output_values': result.output_values}, reason
 
 

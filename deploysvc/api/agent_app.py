@@ -34,6 +34,7 @@ from deploysvc.common import cache
 from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import engine
+from deploysvc.db import lifecycle
 from deploysvc import exception
 from deploysvc import policy
 
@@ -79,6 +80,10 @@ def serve_metadata(environ, start_response, credential_id, mac):
     if server is None or not tokens.verify(server.secret, tokens.METADATA,
                                            credential_id, mac):
         return _not_found()(environ, start_response)
+    if agents.seen_due(server, cfg.CONF.deployment.agent_seen_interval):
+        # At most one write per server and interval (agent_last_seen).
+        agents.seen(server.credential_id,
+                    cfg.CONF.deployment.agent_seen_interval)
     base = urls.base_url(environ)
     etag = metadata.etag(server.credential_id, server.revision, base)
     headers = [('ETag', etag), ('Cache-Control', 'no-cache')]
@@ -110,10 +115,18 @@ def serve_metadata(environ, start_response, credential_id, mac):
             pairs, urls.metadata_url(base, server),
             lambda deployment_id: urls.signal_url(base, server,
                                                   deployment_id)))
+    if environ['REQUEST_METHOD'] == 'HEAD':
+        body_sent = []
+    else:
+        body_sent = [body]
+        if server.delivery_pending:
+            # The first GET of a new revision delivers what it holds,
+            # recorded before the bytes go (behaviour-deadlines).
+            lifecycle.deliver_to_agent(server)
     headers.append(('Content-Type', 'application/json'))
     headers.append(('Content-Length', str(len(body))))
     start_response('200 OK', headers)
-    return [] if environ['REQUEST_METHOD'] == 'HEAD' else [body]
+    return body_sent
 
 
 def take_signal(environ, start_response, deployment_id, mac):

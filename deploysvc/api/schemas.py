@@ -17,6 +17,9 @@ def _string(max_length, nullable=True, min_length=0):
 
 
 _OBJECT_OR_NULL = {'type': ['object', 'null']}
+# Seconds; 0 is no deadline, null the default (behaviour-deadlines).
+_TIMEOUT = {'type': ['integer', 'null'], 'minimum': 0,
+            'maximum': 10 * 365 * 24 * 3600}
 
 _DEPLOYMENT_FIELDS = {
     'config_id': _string(36, nullable=False, min_length=1),
@@ -26,11 +29,14 @@ _DEPLOYMENT_FIELDS = {
     'status': {'enum': list(STATUSES) + [None]},
     'status_reason': _string(MAX_REASON),
     'stack_user_project_id': _string(64),
+    'timeout': _TIMEOUT,
+    'delivery_timeout': _TIMEOUT,
 }
 
 deployment_create = validation.Validator({
     'type': 'object',
-    'properties': _DEPLOYMENT_FIELDS,
+    # A client may choose the id (a UUID; Heat's engine chooses its own).
+    'properties': dict(_DEPLOYMENT_FIELDS, id=_string(36)),
     'required': ['config_id', 'server_id'],
 })
 
@@ -38,7 +44,8 @@ deployment_update = validation.Validator({
     'type': 'object',
     'properties': dict(
         (key, value) for key, value in _DEPLOYMENT_FIELDS.items()
-        if key in ('input_values', 'action', 'status', 'status_reason')),
+        if key in ('input_values', 'action', 'status', 'status_reason',
+                   'timeout', 'delivery_timeout')),
     # config_id may be sent as null (ignored, as Heat does).
     'allOf': [{'properties': {
         'config_id': _string(36, min_length=1),

@@ -286,6 +286,13 @@ def _compile(schema):
             checks.append(lambda value, bound=bound, longest=longest: (
                 not isinstance(value, str)
                 or (len(value) <= bound if longest else len(value) >= bound)))
+        elif keyword in ('minimum', 'maximum'):
+            # Only numbers are bounded (a boolean is not one).
+            bound, least = argument, keyword == 'minimum'
+            checks.append(lambda value, bound=bound, least=least: (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (value >= bound if least else value <= bound)))
         elif keyword == 'enum':
             if any(not (item is None or isinstance(item, str))
                    for item in argument):

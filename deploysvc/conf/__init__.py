@@ -11,6 +11,7 @@ from oslo_log import log
 from deploysvc.conf import api
 from deploysvc.conf import database
 from deploysvc.conf import default
+from deploysvc.conf import deployment
 
 CONF = cfg.CONF
 
@@ -18,3 +19,4 @@ log.register_options(CONF)
 api.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
+deployment.register_opts(CONF)

@@ -41,6 +41,16 @@ opts = [
                     'your software configs are bigger than 1 MiB.'),
     _quota_opt('configs'),
     _quota_opt('deployments'),
+    cfg.IntOpt('idempotency_key_expiry',
+               default=86400,
+               min=1,
+               help='Seconds an answer to a create sent with an '
+                    'Idempotency-Key header is kept: a replay of the '
+                    'request with the same key within this time gets the '
+                    'same answer and creates nothing. A day covers a '
+                    'client retrying across a restart or an outage; the '
+                    'stored answers cost about the size of the created '
+                    'resources while they are kept.'),
     cfg.StrOpt('state_path',
                default=os.path.join(os.path.expanduser('~'), '.local',
                                     'state', 'deploysvc'),

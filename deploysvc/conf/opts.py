@@ -8,8 +8,9 @@ from oslo_policy import opts as policy_opts
 from deploysvc.conf import api
 from deploysvc.conf import database
 from deploysvc.conf import default
+from deploysvc.conf import deployment
 
-_MODULES = (api, default)
+_MODULES = (api, default, deployment)
 
 
 def list_opts():
@@ -26,9 +27,11 @@ def set_lib_defaults():
     cors.set_defaults(
         allow_headers=['X-Auth-Token', 'X-Identity-Status', 'X-Roles',
                        'X-Service-Catalog', 'X-User-Id', 'X-Project-Id',
-                       'X-OpenStack-Request-ID'],
+                       'X-OpenStack-Request-ID', 'Idempotency-Key',
+                       'If-Match', 'If-None-Match'],
         expose_headers=['X-Auth-Token', 'X-Subject-Token',
-                        'X-Service-Token', 'X-OpenStack-Request-ID'],
+                        'X-Service-Token', 'X-OpenStack-Request-ID',
+                        'ETag', 'Idempotent-Replayed'],
         allow_methods=['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS'])
     policy_opts.set_defaults(cfg.CONF, policy_file='policy.yaml')
     # On the option objects, so the sample config shows it too.

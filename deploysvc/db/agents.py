@@ -6,6 +6,8 @@ poll can be answered 304 from this row alone (see
 doc/source/contributor/behaviour.rst, behaviour-metadata-revision).
 """
 
+import datetime
+
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -31,9 +33,16 @@ _DEPLOYMENT_SECRET = prepared.Statement(sa.select(_AGENT.c.secret).where(
     _AGENT.c.server_id == _SD.c.server_id,
     _SD.c.id == sa.bindparam('p_deployment_id')))
 _BUMP = prepared.Statement(sa.update(_AGENT).where(_SERVER).values(
-    revision=_AGENT.c.revision + 1,
+    revision=_AGENT.c.revision + 1, delivery_pending=True,
     changed_at=sa.bindparam('p_changed_at',
                             type_=_AGENT.c.changed_at.type)))
+# The record of a poll: at most one write per server and interval.
+_SEEN = prepared.Statement(sa.update(_AGENT).where(
+    _AGENT.c.credential_id == sa.bindparam('p_credential_id'),
+    sa.or_(_AGENT.c.last_seen_at.is_(None),
+           _AGENT.c.last_seen_at <= sa.bindparam(
+               'p_before', type_=_AGENT.c.last_seen_at.type))).values(
+    last_seen_at=sa.bindparam('p_now', type_=_AGENT.c.last_seen_at.type)))
 _ROTATE = sa.update(_AGENT).where(_SERVER).values(
     revision=_AGENT.c.revision + 1)
 _INSERT = _AGENT.insert()
@@ -57,8 +66,9 @@ def get(w, context, server_id):
 def rotate(w, context, server_id, secret):
     """Create the server's credential, or replace it (old URLs die)."""
     now = query.now()
+    # (Pending: the first GET of the new URL delivers what is waiting.)
     values = {'credential_id': uuidutils.generate_uuid(), 'secret': secret,
-              'created_at': now, 'changed_at': now}
+              'created_at': now, 'changed_at': now, 'delivery_pending': True}
     params = _params(context, server_id)
     if not w.execute(_ROTATE.values(**values), params).rowcount:
         # No savepoint (see deploysvc.db.quotas.take): a concurrent insert
@@ -119,4 +129,24 @@ def bump(w, project_id, server_id):
         return
     w.execute(sa.update(_AGENT).where(
         _AGENT.c.project_id == project_id, _AGENT.c.server_id == server_id)
-        .values(revision=_AGENT.c.revision + 1, changed_at=query.now()))
+        .values(revision=_AGENT.c.revision + 1, delivery_pending=True,
+                changed_at=query.now()))
+
+
+def seen_due(server, interval):
+    """Whether a poll of ``server`` (an Agent row) should be recorded."""
+    return (server.last_seen_at is None or server.last_seen_at
+            <= query.now() - datetime.timedelta(seconds=interval))
+
+
+@engine.writer
+def seen(w, credential_id, interval):
+    """Record a poll of the credential's agent.
+
+    Unless one was recorded in the last ``interval`` seconds, by any
+    worker or node.
+    """
+    now = query.now()
+    w.execute(_SEEN, {'p_credential_id': credential_id, 'p_now': now,
+                      'p_before': now - datetime.timedelta(
+                          seconds=interval)})

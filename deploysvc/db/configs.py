@@ -34,8 +34,11 @@ _INSERT = prepared.Statement(_SC.insert(), column_keys=models.Config._fields)
 _DELETE = sa.delete(_SC).where(_SC.c.id == sa.bindparam('p_id'))
 
 
-def create(context, values, limit=-1):
-    """A new config of the context's project; ``limit`` is the quota."""
+def create(context, values, limit=-1, then=None):
+    """A new config of the context's project; ``limit`` is the quota.
+
+    ``then(w, row)``, when given, runs last in the same transaction.
+    """
     row = dict.fromkeys(models.Config._fields)
     row.update(values, id=uuidutils.generate_uuid(),
                project_id=context.project_id, created_at=query.now())
@@ -44,6 +47,8 @@ def create(context, values, limit=-1):
     def work(w):
         quotas.take(w, context, quotas.CONFIGS, limit)
         w.execute(_INSERT, row._asdict())
+        if then is not None:
+            then(w, row)
     engine.write(work)
     return row
 
@@ -84,6 +89,30 @@ def page(w, context, limit, marker=None, all_projects=False, after=None):
     if limit is not None:
         statement = statement.limit(limit)
     return [models.Config._make(row) for row in w.execute(statement)]
+
+
+_OPTIONS = prepared.Statement(sa.select(_SC.c.options).where(
+    _SC.c.id == sa.bindparam('p_id')))
+# Configs never change: their options by id, per process, for the
+# deadlines of new deployments (a create reads none once its config is
+# known).  Bounded: the oldest half goes when it is full.
+_OPTIONS_OF = {}
+_OPTIONS_MAX = 4096
+
+
+def options_of(w, config_id):
+    """A config's options (any project: callers checked access), or None."""
+    try:
+        return _OPTIONS_OF[config_id]
+    except KeyError:
+        pass
+    options = w.execute(_OPTIONS, {'p_id': config_id}).scalar()
+    if options is not None:
+        if len(_OPTIONS_OF) >= _OPTIONS_MAX:
+            for key in list(_OPTIONS_OF)[:_OPTIONS_MAX // 2]:
+                _OPTIONS_OF.pop(key, None)
+        _OPTIONS_OF[config_id] = options
+    return options
 
 
 def load(w, config_ids):

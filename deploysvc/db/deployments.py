@@ -16,12 +16,15 @@ import sqlalchemy as sa
 
 from deploysvc.db import agents
 from deploysvc.db import configs
+from deploysvc.db import deployment_rows
 from deploysvc.db import engine
 from deploysvc.db import events
+from deploysvc.db import lifecycle
 from deploysvc.db import models
 from deploysvc.db import prepared
 from deploysvc.db import query
 from deploysvc.db import quotas
+from deploysvc.db import runs
 from deploysvc import exception
 
 _SC = models.SoftwareConfig.__table__
@@ -36,40 +39,23 @@ _SORT_KEYS = {
 }
 SORT_KEYS = sorted(_SORT_KEYS)
 
-# Who sees a deployment: its project, and for reading and signalling only,
-# the stack users (by policy) of the project it names as
-# stack_user_project_id (doc/source/contributor/behaviour.rst,
-# behaviour-visibility).
-_OWN = _SD.c.project_id == sa.bindparam('p_project_id')
-_SHARED = sa.or_(
-    _OWN, _SD.c.stack_user_project_id == sa.bindparam('p_project_id'))
-_BY_ID = query.Scoped(
-    sa.select(*_SD.c).where(_SD.c.id == sa.bindparam('p_id')), _OWN,
-    _SHARED)
+_OWN = deployment_rows.OWN
+_SHARED = deployment_rows.SHARED
+_BY_ID = deployment_rows.BY_ID
 _INSERT = prepared.Statement(_SD.insert(),
                              column_keys=models.Deployment._fields)
 _NEW = dict(dict.fromkeys(models.Deployment._fields), input_values={},
             served_revision=0)
-# The no-op UPDATE that takes a deployment's row lock, returning the row
-# where the database can (not MariaDB).
-_LOCK = sa.update(_SD).where(_SD.c.id == sa.bindparam('p_id')).values(
-    updated_at=_SD.c.updated_at)
-_LOCK_RETURNING = query.Scoped(_LOCK.returning(*_SD.c), _OWN, _SHARED)
-_LOCK = query.Scoped(_LOCK, _OWN, _SHARED)
-# What an update writes: every updatable column, from the merged row.
-_WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
-            'status', 'status_reason', 'updated_at', 'served_revision')
-_WRITE = prepared.Statement(sa.update(_SD).where(
-    _SD.c.id == sa.bindparam('p_id')).values(**{
-        name: sa.bindparam('v_' + name, type_=_SD.c[name].type)
-        for name in _WRITTEN}))
 _OUTPUTS = prepared.Statement(sa.select(_SC.c.outputs).where(
     _SC.c.id == sa.bindparam('p_id')))
-# What changes the document a server's agent is served.
-_SERVED = ('config_id', 'input_values', 'action')
-IN_PROGRESS = 'IN_PROGRESS'
+# The visible deployments past their deadline (ix_software_deployment_
+# deadline: only IN_PROGRESS rows with a deadline have one).
+_OVERDUE = query.Scoped(sa.select(*_SD.c).where(
+    _SD.c.deadline_at <= sa.bindparam('p_now', type_=_SD.c.deadline_at.type),
+    _SD.c.status == runs.IN_PROGRESS).limit(1000), _OWN)
 _ORDER = query.Scoped(sa.select(
-    _SD.c.config_id, _SC.c.name, _SD.c.created_at, _SD.c.id).join_from(
+    _SD.c.config_id, _SC.c.name, _SD.c.created_at, _SD.c.id,
+    _SD.c.status_reason_code, _SD.c.delivered_at).join_from(
         _SD, _SC, _SD.c.config_id == _SC.c.id).where(
             _SD.c.server_id == sa.bindparam('p_server')), _OWN, _SHARED)
 _DELETE = query.Scoped(
@@ -79,29 +65,48 @@ _ON_SERVER = prepared.Statement(sa.select(*_SD.c).where(
     _SD.c.project_id == sa.bindparam('p_project_id')))
 
 
-def create(context, values, limit=-1):
-    """A new deployment of the context's project; ``limit`` is the quota."""
-    row = dict(_NEW, **values)
-    row.update(id=uuidutils.generate_uuid(), project_id=context.project_id,
-               created_at=query.now())
-    row = models.Deployment(**row)
+def create(context, values, limit=-1, then=None):
+    """A new deployment of the context's project; ``limit`` is the quota.
+
+    ``values`` may name the ``id`` (else a new UUID): DeploymentExists when
+    a deployment has it, and its ``timeout`` and ``delivery_timeout``
+    (else the config's options, else the service's).  ``then(w, row)``,
+    when given, runs last in the same transaction.
+    """
+    now = query.now()
+    base = dict(_NEW, **values)
+    base.update(id=values.get('id') or uuidutils.generate_uuid(),
+                project_id=context.project_id, created_at=now,
+                run_started_at=now)
+    if base['status'] is not None:
+        base['status_reason_code'] = runs.API_UPDATE
+    created = []
 
     def work(w):
-        if not quotas.take_for_config(w, context, limit, row.config_id):
+        del created[:]
+        if not quotas.take_for_config(w, context, limit, base['config_id']):
             # Which check failed, in the order of the checks: quota first.
             quotas.take(w, context, quotas.DEPLOYMENTS, limit)
-            configs.check_usable(w, context, row.config_id)
+            configs.check_usable(w, context, base['config_id'])
+        row = runs.with_deadline(models.Deployment(**runs.defaults(
+            base, configs.options_of(w, base['config_id']))))
         try:
             w.execute(_INSERT, row._asdict())
         except db_exc.DBReferenceError:
             # The config was deleted by a concurrent transaction.
             raise exception.ConfigNotFound(config_id=row.config_id)
+        except db_exc.DBDuplicateEntry:
+            raise exception.DeploymentExists(deployment_id=row.id)
         agents.bump(w, row.project_id, row.server_id)
         if row.status is not None:
             events.record(w, context, row.id, 'api', None, row.status,
-                          True, row.status_reason)
+                          True, row.status_reason,
+                          reason_code=row.status_reason_code)
+        if then is not None:
+            then(w, row)
+        created.append(row)
     engine.write(work)
-    return row
+    return created[-1]
 
 
 def _get(w, context, deployment_id, shared=False):
@@ -112,17 +117,22 @@ def _get(w, context, deployment_id, shared=False):
     return models.Deployment._make(row)
 
 
-@engine.reader
-def get(w, context, deployment_id):
-    """A deployment the caller may see, else DeploymentNotFound."""
-    return _get(w, context, deployment_id, shared=True)
+def get(context, deployment_id):
+    """A deployment the caller may see, else DeploymentNotFound.
+
+    As it is now: one past its deadline is failed first.
+    """
+    return lifecycle.fresh(context, engine.read(
+        lambda w: _get(w, context, deployment_id, shared=True)))
 
 
-@engine.reader
-def history(w, context, deployment_id, limit, marker=None):
+def history(context, deployment_id, limit, marker=None):
     """A visible deployment's events, newest first."""
-    _get(w, context, deployment_id)
-    return events.page(w, deployment_id, limit, marker)
+    deployment = engine.read(lambda w: _get(w, context, deployment_id))
+    # (A deadline that has passed is in the history before it is read.)
+    lifecycle.fresh(context, deployment)
+    return engine.read(
+        lambda w: events.page(w, deployment_id, limit, marker))
 
 
 # The list statements, one per shape (who is asking, which filters, the
@@ -171,8 +181,7 @@ def _page_statement(visible, filter_keys, column, descending, marker,
     return statement
 
 
-@engine.reader
-def page(w, context, filters=None, limit=None, marker=None,
+def page(context, filters=None, limit=None, marker=None,
          sort_key='created_at', sort_dir='asc', after=None):
     """Visible deployments, oldest first by default, with keyset paging.
 
@@ -182,7 +191,30 @@ def page(w, context, filters=None, limit=None, marker=None,
     page starts after it without looking it up, so a list read page by
     page goes on even when that row has been deleted meanwhile; it takes
     the place of ``marker``.
+
+    Each deployment is as it is now: one past its deadline is failed
+    before it is listed.  When the list is chosen or ordered by status,
+    those of the caller's project past their deadline are failed before
+    the list is read (an index range on deadline_at), so the list agrees
+    with their status.
     """
+    if 'status' in (filters or {}) or _SORT_KEYS[sort_key] == 'status':
+        for row in _overdue(context):
+            lifecycle.fresh(context, row)
+    rows = _page(context, filters, limit, marker, sort_key, sort_dir, after)
+    now = query.now()
+    return [lifecycle.fresh(context, row) if runs.overdue(row, now)
+            else row for row in rows]
+
+
+@engine.reader
+def _overdue(w, context):
+    return [models.Deployment._make(row) for row in w.execute(
+        *_OVERDUE.bind(context, p_now=query.now()))]
+
+
+@engine.reader
+def _page(w, context, filters, limit, marker, sort_key, sort_dir, after):
     if context.is_admin:
         visible, params = 'any', {}
     else:
@@ -213,72 +245,37 @@ def page(w, context, filters=None, limit=None, marker=None,
             for row in w.execute(statement, params)]
 
 
-def lock(w, context, deployment_id, shared=False):
-    """Lock a visible deployment's row and read it, or None.
-
-    ``shared``: whether a stack user may reach it through its
-    stack_user_project_id (to signal it; never to change it otherwise).
-
-    The first statement is a no-op UPDATE of the row: it takes the row's
-    write lock (on every database, SQLite included) before anything is
-    read, so no read-modify-write can interleave and nothing is lost;
-    where the database has UPDATE ... RETURNING, the same statement reads
-    the row.
-    """
-    if w.dialect.update_returning:
-        row = w.execute(*_LOCK_RETURNING.bind(
-            context, shared=shared, p_id=deployment_id)).first()
-    elif w.execute(*_LOCK.bind(context, shared=shared,
-                               p_id=deployment_id)).rowcount == 1:
-        row = w.execute(_BY_ID.any, {'p_id': deployment_id}).first()
-    else:
-        row = None
-    return None if row is None else models.Deployment._make(row)
-
-
-def _new_run(old, new):
-    """Whether the change from ``old`` to ``new`` starts a new run.
-
-    A run is what the agent is asked to do once: a change of what it is
-    served, or a return to IN_PROGRESS (a re-run).  See
-    doc/source/contributor/behaviour.rst, behaviour-signal-runs.
-    """
-    if (new.status == IN_PROGRESS and old.status != IN_PROGRESS):
-        return True
-    return tuple(getattr(old, name) for name in _SERVED) != tuple(
-        getattr(new, name) for name in _SERVED)
-
-
-def _write(w, old, values):
-    """Store ``values`` over the locked row ``old``; the new row."""
-    new = old._replace(**values)
-    if _new_run(old, new):
-        # A new document for the agent, under an id it has never run and
-        # with a signal URL of the new run.
-        new = new._replace(served_revision=(old.served_revision or 0) + 1)
-        agents.bump(w, new.project_id, new.server_id)
-    new = new._replace(updated_at=query.next_update_time(old))
-    params = {'v_' + name: getattr(new, name) for name in _WRITTEN}
-    params['p_id'] = old.id
-    w.execute(_WRITE, params)
-    return new
-
-
 @engine.writer
-def update(w, context, deployment_id, values):
-    """Apply ``values``; concurrent updates of one deployment serialize."""
-    old = lock(w, context, deployment_id)
+def update(w, context, deployment_id, values, check=None):
+    """Apply ``values``; concurrent updates of one deployment serialize.
+
+    ``check(row)``, when given, sees the locked row before anything is
+    written and may refuse the update by raising.
+    """
+    old = deployment_rows.lock(w, context, deployment_id)
     if old is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    # A deadline that passed is recorded before the update applies (and
+    # before an If-Match is compared: the version is the failed one).
+    old = lifecycle.expire_locked(w, old)
+    if check is not None:
+        check(old)
     if values.get('config_id') not in (None, old.config_id):
         configs.check_usable(w, context, values['config_id'])
+    values = dict(values)
+    for name in runs.FIELDS:
+        if name in values:
+            # 0: no deadline.
+            values[name] = values[name] or None
+    if 'status' in values:
+        values['status_reason_code'] = runs.API_UPDATE
     try:
-        new = _write(w, old, values)
+        new = deployment_rows.write(w, old, values)
     except db_exc.DBReferenceError:
         raise exception.ConfigNotFound(config_id=values['config_id'])
     if 'status' in values:
         events.record(w, context, new.id, 'api', old.status, new.status,
-                      True, new.status_reason)
+                      True, new.status_reason, reason_code=runs.API_UPDATE)
     return new
 
 
@@ -297,18 +294,24 @@ def signal(w, context, deployment_id, decide, details, authorize=None):
     alone, and the reason the history records with ``details``.
     Returns ``(row, applied)``.
     """
-    old = lock(w, context, deployment_id, shared=authorize is None)
+    old = deployment_rows.lock(w, context, deployment_id,
+                               shared=authorize is None)
     if old is None:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
     if authorize is not None:
         secret = agents.secret_of(w, old.project_id, old.server_id)
         if secret is None or not authorize(secret, old):
             raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    # A signal after the deadline finds the deployment failed: it is
+    # recorded, outputs and all, and ignored.
+    old = lifecycle.expire_locked(w, old)
     outputs = w.execute(_OUTPUTS, {'p_id': old.config_id}).scalar()
     values, reason = decide(old, outputs)
-    new = _write(w, old, values) if values else old
+    new = deployment_rows.write(w, old, values) if values else old
     events.record(w, context, old.id, 'signal', old.status, new.status,
-                  bool(values), reason, details)
+                  bool(values), reason, details,
+                  reason_code=values.get('status_reason_code') if values
+                  else runs.SIGNAL_IGNORED)
     return new, bool(values)
 
 
@@ -338,23 +341,28 @@ def _metadata_order(config_name, created_at, deployment_id):
 def server_config_ids(w, context, server_id):
     """The config ids of the server's visible deployments, in order.
 
+    And the ids of those not delivered yet.
+
     Only the columns of the order are read: configs never change, so
     callers can keep what they make of each config by its id.
     """
-    rows = w.execute(*_ORDER.bind(context, shared=True,
-                                  p_server=server_id)).all()
-    rows.sort(key=lambda row: _metadata_order(*row[1:]))
-    return [row.config_id for row in rows]
+    rows = [row for row in w.execute(*_ORDER.bind(
+        context, shared=True, p_server=server_id)) if runs.is_served(row)]
+    rows.sort(key=lambda row: _metadata_order(*row[1:4]))
+    return ([row.config_id for row in rows],
+            [row.id for row in rows if row.delivered_at is None])
 
 
 @engine.reader
 def served(w, project_id, server_id):
     """What a server's agent is served: ``(deployment, config)`` pairs.
 
-    The project's deployments on the server, in metadata order.
+    The project's deployments on the server, in metadata order, but
+    those cancelled before their delivery.
     """
     rows = [models.Deployment._make(row) for row in w.execute(
         _ON_SERVER, {'p_server': server_id, 'p_project_id': project_id})]
+    rows = [row for row in rows if runs.is_served(row)]
     if not rows:
         return []
     by_id = {config.id: config for config in configs.load(

@@ -30,15 +30,20 @@ def _trim(details):
 
 
 def record(w, context, deployment_id, source, status_from, status_to,
-           applied, reason=None, details=None):
-    """Add an entry to a deployment's history (caller's transaction)."""
+           applied, reason=None, details=None, reason_code=None):
+    """Add an entry to a deployment's history (caller's transaction).
+
+    ``context`` is who acted (its user is the actor), None for the service
+    itself (a deadline).
+    """
     w.execute(_INSERT, {
         'deployment_id': deployment_id, 'created_at': query.now(),
-        'source': source, 'actor': context.user_id,
+        'source': source,
+        'actor': None if context is None else context.user_id,
         'status_from': status_from, 'status_to': status_to,
         'applied': applied,
         'reason': None if reason is None else reason[:query.MAX_REASON],
-        'details': _trim(details)})
+        'details': _trim(details), 'reason_code': reason_code})
 
 
 def page(w, deployment_id, limit, marker=None):

@@ -63,6 +63,7 @@ class SoftwareDeployment(Base):
         sa.Index('ix_software_deployment_stack_user_project',
                  'stack_user_project_id'),
         sa.Index('ix_software_deployment_created', 'created_at', 'id'),
+        sa.Index('ix_software_deployment_deadline', 'deadline_at'),
         {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
     )
 
@@ -92,6 +93,18 @@ class SoftwareDeployment(Base):
     # The run that signal URLs without a run (handed out before runs were
     # bound to their URLs) still stand for; null for newer deployments.
     signal_legacy_run = sa.Column(sa.Integer, nullable=True)
+    # Why the status is what it is, for machines (see
+    # deploysvc.db.deadlines.REASON_CODES).
+    status_reason_code = sa.Column(sa.String(32), nullable=True)
+    # Deadlines in seconds (null: none): delivery_timeout from the start of
+    # the run until the agent fetches it, timeout from delivery until the
+    # result.  deadline_at is the next one of the current run, null unless
+    # IN_PROGRESS: reads past it fail the deployment (deploysvc.db.deadlines).
+    delivery_timeout = sa.Column(sa.Integer, nullable=True)
+    timeout = sa.Column(sa.Integer, nullable=True)
+    run_started_at = sa.Column(_timestamp(), nullable=True)
+    delivered_at = sa.Column(_timestamp(), nullable=True)
+    deadline_at = sa.Column(_timestamp(), nullable=True)
 
 
 class QuotaUsage(Base):
@@ -133,6 +146,12 @@ class AgentServer(Base):
     revision = sa.Column(sa.Integer, nullable=False)
     created_at = sa.Column(_timestamp(), nullable=False)
     changed_at = sa.Column(_timestamp(), nullable=False)
+    # When the agent last polled, to [deployment] agent_seen_interval.
+    last_seen_at = sa.Column(_timestamp(), nullable=True)
+    # Set with every move of revision: the next GET of the document
+    # records the delivery of the server's undelivered deployments.
+    delivery_pending = sa.Column(sa.Boolean, nullable=False, default=False,
+                                 server_default=sa.false())
 
 
 class DeploymentEvent(Base):
@@ -159,6 +178,35 @@ class DeploymentEvent(Base):
     reason = sa.Column(
         sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
     details = sa.Column(_json(), nullable=True)
+    reason_code = sa.Column(sa.String(32), nullable=True)
+
+
+class IdempotencyKey(Base):
+    """The answer to a create sent with an ``Idempotency-Key`` header.
+
+    A replay of the request (same key, same body) within ``expires_at`` is
+    answered with ``body`` again instead of creating anything.  The key is
+    stored as its SHA-256 (``key_hash``): fixed length, and compared
+    byte for byte on every database (MySQL's default collation would take
+    "A" and "a" for the same key).
+    """
+
+    __tablename__ = 'idempotency_key'
+    __table_args__ = (
+        sa.Index('ix_idempotency_key_expires', 'expires_at'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    project_id = sa.Column(sa.String(64), primary_key=True)
+    key_hash = sa.Column(sa.String(64), primary_key=True)
+    # SHA-256 of what the request asked for (the route and its body).
+    request_hash = sa.Column(sa.String(64), nullable=False)
+    resource_id = sa.Column(sa.String(36), nullable=False)
+    status = sa.Column(sa.Integer, nullable=False)
+    body = sa.Column(
+        sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=False)
+    created_at = sa.Column(_timestamp(), nullable=False)
+    expires_at = sa.Column(_timestamp(), nullable=False)
 
 
 def _row_type(name, model):
@@ -169,3 +217,4 @@ Config = _row_type('Config', SoftwareConfig)
 Deployment = _row_type('Deployment', SoftwareDeployment)
 Agent = _row_type('Agent', AgentServer)
 Event = _row_type('Event', DeploymentEvent)
+Idempotent = _row_type('Idempotent', IdempotencyKey)

@@ -14,6 +14,7 @@ DELETE = POLICY_ROOT % 'delete'
 METADATA = POLICY_ROOT % 'metadata'
 SIGNAL = POLICY_ROOT % 'signal'
 EVENTS = POLICY_ROOT % 'events'
+CANCEL = POLICY_ROOT % 'cancel'
 
 # A stack user (rule stack_user) of the URL's project: see
 # doc/source/contributor/behaviour.rst, behaviour-visibility.
@@ -86,6 +87,15 @@ rules = [
         description='List a deployment\'s history (status changes and '
                     'signals, with the bodies the agents sent).',
         operations=[{'path': _ITEM + '/events', 'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=CANCEL,
+        check_str=base.PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Cancel an IN_PROGRESS deployment: it becomes FAILED '
+                    'with reason code CANCELLED, and is no longer served '
+                    'to its server\'s agent if the agent has not fetched '
+                    'it yet.',
+        operations=[{'path': _ITEM + '/cancel', 'method': 'POST'}]),
 ]
 
 

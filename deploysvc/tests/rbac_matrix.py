@@ -23,10 +23,10 @@ ROUTE_NAMES = (
     'deployments_create', 'deployments_show', 'deployments_update',
     'deployments_delete', 'metadata', 'metadata_unshared', 'validate',
     'deployments_events', 'deployments_signal', 'agents_show',
-    'agents_rotate', 'agents_delete')
+    'agents_rotate', 'agents_delete', 'deployments_cancel')
 
 _ALL_OK = (OK, DENIED, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
-           OK, OK, OK, OK, OK)
+           OK, OK, OK, OK, OK, OK)
 _ALL_TENANT = (TENANT,) * len(ROUTE_NAMES)
 # A project that the seeded objects do not belong to, whatever its roles
 # there (members of the stack user project included: naming a project as
@@ -34,16 +34,16 @@ _ALL_TENANT = (TENANT,) * len(ROUTE_NAMES)
 # agent URLs makes a credential of the caller's own project.
 _FOREIGN = (BLIND, DENIED, OK, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND,
             NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, BLIND, OK,
-            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND)
+            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND, NOT_FOUND)
 # Cloud administrators see every project's objects, but a server's agent
 # credential is always of the caller's own project.
-_CLOUD_ADMIN = _ALL_OK[:-3] + (NOT_FOUND, BLIND, NOT_FOUND)
+_CLOUD_ADMIN = _ALL_OK[:-4] + (NOT_FOUND, BLIND, NOT_FOUND, OK)
 
 # (persona, URL project) -> one outcome per route, in ROUTE_NAMES order.
 MATRIX = {
     ('reader', OWN): (OK, DENIED, DENIED, OK, DENIED, OK, DENIED, OK,
                       DENIED, DENIED, OK, OK, DENIED,
-                      OK, DENIED, DENIED, DENIED, DENIED),
+                      OK, DENIED, DENIED, DENIED, DENIED, DENIED),
     ('member', OWN): _ALL_OK,
     ('admin', OWN): _ALL_OK,
     ('admin', AT_ELSEWHERE): _ALL_OK,
@@ -63,13 +63,14 @@ MATRIX = {
     # signals it; nothing else (behaviour-visibility).
     ('stack_user', OWN): (DENIED, DENIED_INDEX, DENIED, OK, DENIED,
                           DENIED, DENIED, OK, DENIED, DENIED, OK, BLIND,
-                          DENIED, DENIED, OK, DENIED, DENIED, DENIED),
+                          DENIED, DENIED, OK, DENIED, DENIED, DENIED,
+                          DENIED),
     ('stack_user', AT_OWNER): _ALL_TENANT,
     ('stack_member', OWN): _FOREIGN,
     ('stack_reader', OWN): (BLIND, DENIED, DENIED, NOT_FOUND, DENIED,
                             BLIND, DENIED, NOT_FOUND, DENIED, DENIED,
                             BLIND, BLIND, DENIED, NOT_FOUND, DENIED,
-                            DENIED, DENIED, DENIED),
+                            DENIED, DENIED, DENIED, DENIED),
     ('no_roles', OWN): (DENIED, DENIED_INDEX) + (DENIED,) * (
         len(ROUTE_NAMES) - 2),
 }

@@ -1,11 +1,13 @@
 """Small helpers shared by the v1 controllers."""
 
+import hashlib
 import urllib.parse
 
 from oslo_config import cfg
 from oslo_serialization import jsonutils
 import pecan
 import pecan.core
+from webob import etag as etag_module
 
 from deploysvc.api import faults
 from deploysvc import exception
@@ -42,6 +44,52 @@ def respond_json(data, status=200):
     response.content_type = 'application/json'
     response.body = data
     return pecan.response
+
+
+def etag_of(data):
+    """The strong ETag (unquoted) of an answer: a hash of its bytes.
+
+    A hash rather than a version column, so it names exactly the bytes
+    served, whatever changed them; 16 bytes of BLAKE2b cost about 1 us
+    for a deployment's ~500 bytes.
+    """
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def respond_tagged(data, status=200, conditional=False):
+    """``respond_json`` with the answer's ETag.
+
+    ``conditional`` (a GET): 304 with no body when ``If-None-Match`` names
+    the ETag (weak comparison, RFC 9110).
+    """
+    tag = etag_of(data)
+    response = pecan.core.state.response
+    response.headers['ETag'] = '"%s"' % tag
+    if conditional:
+        header = pecan.core.state.request.headers.get('If-None-Match')
+        if header is not None and tag in etag_module.ETagMatcher.parse(
+                header, strong=False):
+            response.status = 304
+            return pecan.response
+    return respond_json(data, status)
+
+
+def if_match(refuse):
+    """A check of the ``If-Match`` header, or None when there is none.
+
+    The check takes the current answer's bytes and calls ``refuse()``
+    unless the header names its ETag (strong comparison; ``*`` matches
+    anything that exists).
+    """
+    header = pecan.core.state.request.headers.get('If-Match')
+    if header is None:
+        return None
+    matcher = etag_module.ETagMatcher.parse(header)
+
+    def check(data):
+        if etag_of(data) not in matcher:
+            refuse()
+    return check
 
 
 def no_content():

@@ -9,7 +9,7 @@ import logging
 from osc_lib.command import command
 from osc_lib import exceptions
 
-COLUMNS = ('server_id', 'metadata_url', 'created_at')
+COLUMNS = ('server_id', 'metadata_url', 'created_at', 'agent_last_seen')
 
 LOG = logging.getLogger(__name__)
 

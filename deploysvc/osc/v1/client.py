@@ -65,3 +65,11 @@ class Client(object):
                       if value is not None)
         return self._call('GET', '/software_deployments/%s/events'
                           % _id(deployment_id), params=params)['events']
+
+    def cancel_deployment(self, deployment_id):
+        return self._call('POST', '/software_deployments/%s/cancel'
+                          % _id(deployment_id))['software_deployment']
+
+    def get_deployment(self, deployment_id):
+        return self._call('GET', '/software_deployments/%s'
+                          % _id(deployment_id))['software_deployment']

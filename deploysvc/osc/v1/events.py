@@ -5,7 +5,7 @@ from osc_lib.command import command
 
 # The API's fields, in its order (api-ref "List deployment events").
 COLUMNS = ('id', 'deployment_id', 'time', 'source', 'actor', 'status_from',
-           'status_to', 'applied', 'reason', 'details')
+           'status_to', 'applied', 'reason', 'reason_code', 'details')
 # A signal's details are the agent's body: a mapping in json/yaml, "k='v'"
 # pairs in a table.
 FORMATTERS = {'details': format_columns.DictColumn}

@@ -143,7 +143,8 @@ class TestPluginCommands(CatalogTestCase):
             [(e['status_from'], e['status_to']) for e in events])
         self.assertEqual(
             ['id', 'deployment_id', 'time', 'source', 'actor', 'status_from',
-             'status_to', 'applied', 'reason', 'details'], list(events[0]))
+             'status_to', 'applied', 'reason', 'reason_code', 'details'],
+            list(events[0]))
         first = self.openstack_json(
             'software', 'deployment', 'event',
             'list', deployment['id'], '--limit', '1')
@@ -152,6 +153,26 @@ class TestPluginCommands(CatalogTestCase):
             'software', 'deployment', 'event',
             'list', deployment['id'], '--marker', str(first[0]['id']))
         self.assertEqual(events[1:], rest)
+
+        # Cancel: only an IN_PROGRESS deployment.
+        self.assertFailsWith(
+            'Deployment %s is FAILED, not IN_PROGRESS: there is nothing to '
+            'cancel.' % deployment['id'],
+            'software', 'deployment', 'cancel', deployment['id'])
+        self.ok('DEMO_MEMBER', 'PUT', self.project('DEMO_MEMBER'),
+                '/software_deployments/' + deployment['id'],
+                {'status': 'IN_PROGRESS', 'action': 'UPDATE'})
+        running = self.openstack_json('software', 'deployment', 'state',
+                                      'show', deployment['id'])
+        self.assertEqual(('IN_PROGRESS', 'API_UPDATE', None), (
+            running['status'], running['status_reason_code'],
+            running['delivered_at']))
+        self.assertIsNotNone(running['deadline_at'])
+        cancelled = self.openstack_json('software', 'deployment', 'cancel',
+                                        deployment['id'])
+        self.assertEqual(('FAILED', 'CANCELLED', None), (
+            cancelled['status'], cancelled['status_reason_code'],
+            cancelled['deadline_at']))
 
         self.openstack('software', 'deployment', 'delete', deployment['id'])
         self.assertFailsWith(

@@ -91,6 +91,9 @@ ROUTES = {
                             'server_agents:rotate', 200),
     'agents_delete': _route('DELETE', '/server_agents/{agent_server}',
                             'server_agents:delete', 204),
+    'deployments_cancel': _route(
+        'POST', '/software_deployments/{victim_id}/cancel',
+        'software_deployments:cancel', 200),
 }
 
 
@@ -205,7 +208,7 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
     def check(self, route_name, response, values, visible):
         body = response.body
         if route_name.startswith(('deployments_events', 'deployments_signal',
-                                  'agents_')):
+                                  'deployments_cancel', 'agents_')):
             return self.check_more(route_name, response, values, visible)
         if route_name in ('configs_index', 'configs_global_index'):
             ids = [c['id'] for c in body['software_configs']]
@@ -245,6 +248,11 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
             self.assertEqual([(values['victim_id'], 'api', 'IN_PROGRESS')],
                              [(e['deployment_id'], e['source'],
                                e['status_to']) for e in body['events']])
+        elif route_name == 'deployments_cancel':
+            deployment = body['software_deployment']
+            self.assertEqual((values['victim_id'], 'FAILED', 'CANCELLED'), (
+                deployment['id'], deployment['status'],
+                deployment['status_reason_code']))
         elif route_name == 'deployments_signal':
             self.assertEqual({'status': 'COMPLETE', 'applied': True,
                               'event': 'deployment %s succeeded'

@@ -6,7 +6,8 @@ times vary from run to run: every UUID is replaced, in order of first
 appearance, by a fixed one (so a config's id in one sample is the
 ``config_id`` of the next; the ids the test chooses itself are kept), every
 capability URL mac (64 hex digits) likewise, and the times
-(``creation_time``, ``updated_time``, ``created_at``, ``time``) by fixed
+(``creation_time``, ``updated_time``, ``created_at``, ``time``,
+``delivered_at``, ``deadline_at``, ``agent_last_seen``) by fixed
 times once their format has been checked.
 
 After an intended change of the API, rewrite the samples with::
@@ -71,7 +72,10 @@ _TIME_FORMAT = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
 _TIMES = {'creation_time': '2026-01-31T15:12:36Z',
           'updated_time': '2026-01-31T15:18:21Z',
           'created_at': '2026-01-31T15:13:02Z',
-          'time': '2026-01-31T15:18:21Z'}
+          'time': '2026-01-31T15:18:21Z',
+          'delivered_at': '2026-01-31T15:13:05Z',
+          'deadline_at': '2026-01-31T16:12:36Z',
+          'agent_last_seen': '2026-01-31T15:13:05Z'}
 
 SERVER_ID = 'ec14c864-096e-4e27-bb8a-2c2b4dc6f3f5'
 MISSING_ID = '5f0e3c1d-8e8c-4c4b-9d3b-0a1c2e3f4a5b'

@@ -48,6 +48,7 @@ HEAT_RULES = {
     # deploysvc's own calls under Heat's prefix.
     'software_deployments:signal': '(%s) or (%s)' % (MEMBER, STACK_USER),
     'software_deployments:events': READER,
+    'software_deployments:cancel': MEMBER,
 }
 
 BASE_RULES = {

@@ -24,6 +24,8 @@ ROUTES = {
         software_deployments.EventsController,
     ('software_deployments', '*', 'signal'):
         software_deployments.SignalController,
+    ('software_deployments', '*', 'cancel'):
+        software_deployments.CancelController,
     # GET .../metadata with no server: Heat shows the deployment "metadata".
     ('software_deployments', 'metadata'):
         software_deployments.MetadataController,

@@ -4,6 +4,7 @@ from oslo_config import cfg
 import pecan
 
 from deploysvc.api.controllers import util
+from deploysvc.api import idempotent
 from deploysvc.api import schemas
 from deploysvc.api import validation
 from deploysvc.common import config_io
@@ -84,9 +85,15 @@ class ConfigsController(object):
     def create(self):
         context = pecan.request.context
         context.can(policies.CREATE)
-        values = config_values(validation.parse_body(pecan.request))
-        row = configs.create(
-            context, values, limit=cfg.CONF.max_software_configs_per_tenant)
-        pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
-        return util.respond(
-            {'software_config': views.config(row, context.is_admin)})
+        body = validation.parse_body(pecan.request)
+        values = config_values(body)
+        config_id, status, data = idempotent.create(
+            context, 'software_config', body,
+            lambda then: configs.create(
+                context, values,
+                limit=cfg.CONF.max_software_configs_per_tenant, then=then),
+            lambda row: {'software_config': views.config(
+                row, context.is_admin)})
+        pecan.response.location = '/'.join((pecan.request.path_url,
+                                            config_id))
+        return util.respond_json(data, status)

@@ -1,14 +1,20 @@
 """/v1/{tenant_id}/software_deployments"""
 
+import uuid
+
 from oslo_config import cfg
+from oslo_serialization import jsonutils
 import pecan
 
 from deploysvc.agent import signals
 from deploysvc.api.controllers import util
+from deploysvc.api import idempotent
 from deploysvc.api import schemas
 from deploysvc.api import validation
 from deploysvc.db import configs
 from deploysvc.db import deployments
+from deploysvc.db import lifecycle
+from deploysvc.db import runs
 from deploysvc import exception
 from deploysvc.policies import software_deployments as policies
 from deploysvc import views
@@ -46,7 +52,12 @@ class ServerMetadataController(object):
     def show(self):
         context = pecan.request.context
         context.can(policies.METADATA)
-        config_ids = deployments.server_config_ids(context, self.server_id)
+        config_ids, undelivered = deployments.server_config_ids(
+            context, self.server_id)
+        if undelivered and context.is_stack_user:
+            # os-collect-config's heat collector, the in-instance agent
+            # of a Heat stack, reads here: its read is the delivery.
+            lifecycle.deliver(context, undelivered)
         return util.respond_json(views.server_metadata_json(
             config_ids, configs.by_ids))
 
@@ -66,8 +77,8 @@ class DeploymentController(object):
         context = pecan.request.context
         context.can(policies.SHOW)
         row = deployments.get(context, self.deployment_id)
-        return util.respond({'software_deployment': views.deployment(
-            row, context.is_admin)})
+        return util.respond_tagged(_answer(row, context.is_admin),
+                                   conditional=True)
 
     @index.when(method='PUT')
     def update(self):
@@ -78,9 +89,20 @@ class DeploymentController(object):
         # PUT is a partial update in Heat: null and falsy values are
         # dropped, so a field can never be cleared through it.
         values = dict((key, body[key]) for key in _UPDATABLE if body.get(key))
-        row = deployments.update(context, self.deployment_id, values)
-        return util.respond({'software_deployment': views.deployment(
-            row, context.is_admin)})
+        # (Timeouts are ours: 0 means "no deadline", so only null is
+        # "leave it".)
+        values.update((key, body[key]) for key in runs.FIELDS
+                      if body.get(key) is not None)
+        admin = context.is_admin
+
+        def refuse():
+            raise exception.PreconditionFailed(
+                deployment_id=self.deployment_id)
+        matches = util.if_match(refuse)
+        row = deployments.update(
+            context, self.deployment_id, values,
+            check=matches and (lambda old: matches(_answer(old, admin))))
+        return util.respond_tagged(_answer(row, admin))
 
     @index.when(method='DELETE')
     def delete(self):
@@ -140,6 +162,24 @@ class SignalController(object):
         return util.respond(body)
 
 
+class CancelController(object):
+    """/software_deployments/{deployment_id}/cancel: POST."""
+
+    def __init__(self, deployment_id):
+        self.deployment_id = deployment_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('POST')
+
+    @index.when(method='POST')
+    def cancel(self):
+        context = pecan.request.context
+        context.can(policies.CANCEL)
+        row = lifecycle.cancel(context, self.deployment_id)
+        return util.respond_tagged(_answer(row, context.is_admin))
+
+
 def _list_params(params):
     filters = dict((key, params[key]) for key in _FILTERS if params.get(key))
     if filters.get('status') and filters['status'] not in schemas.STATUSES:
@@ -189,6 +229,7 @@ class DeploymentsController(object):
         body = schemas.deployment_create.validate(
             validation.parse_body(pecan.request))
         values = {
+            'id': _deployment_id(body.get('id')),
             'config_id': body['config_id'],
             'server_id': body['server_id'],
             'input_values': body.get('input_values') or {},
@@ -196,10 +237,35 @@ class DeploymentsController(object):
             'status': body.get('status'),
             'status_reason': body.get('status_reason'),
             'stack_user_project_id': body.get('stack_user_project_id'),
+            'timeout': body.get('timeout'),
+            'delivery_timeout': body.get('delivery_timeout'),
         }
-        row = deployments.create(
-            context, values,
-            limit=cfg.CONF.max_software_deployments_per_tenant)
-        pecan.response.location = '%s/%s' % (pecan.request.path_url, row.id)
-        return util.respond({'software_deployment': views.deployment(
-            row, context.is_admin)})
+        admin = context.is_admin
+        deployment_id, status, data = idempotent.create(
+            context, 'software_deployment', body,
+            lambda then: deployments.create(
+                context, values,
+                limit=cfg.CONF.max_software_deployments_per_tenant,
+                then=then),
+            lambda row: {'software_deployment': views.deployment(
+                row, admin)})
+        pecan.response.location = '/'.join((pecan.request.path_url,
+                                            deployment_id))
+        return util.respond_tagged(data, status)
+
+
+def _answer(row, admin):
+    """The JSON bytes of a deployment's show, update and create."""
+    return jsonutils.dump_as_bytes(
+        {'software_deployment': views.deployment(row, admin)})
+
+
+def _deployment_id(value):
+    """A client-chosen deployment id, in the canonical UUID form."""
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise exception.BadRequest(
+            message='Invalid id %s: a UUID is expected.' % value)

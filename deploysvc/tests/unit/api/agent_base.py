@@ -24,7 +24,8 @@ SIGNAL_PATH = re.compile(
     r'^/agent/v1/signal/([0-9a-f-]{36})/([0-9]+)\.[0-9a-f]{64}$')
 NOT_FOUND = 'The resource could not be found.'
 EVENT_KEYS = {'id', 'deployment_id', 'time', 'source', 'actor',
-              'status_from', 'status_to', 'applied', 'reason', 'details'}
+              'status_from', 'status_to', 'applied', 'reason', 'details',
+              'reason_code'}
 CODE_REASON = ('deploy_status_code : Deployment exited with non-zero '
                'status code: %s')
 OUTPUTS = [{'name': 'result', 'type': 'String'},
@@ -112,7 +113,9 @@ class AgentTestCase(base.ApiTestCase):
         """An IN_PROGRESS deployment, its metadata URL and signal URL."""
         deployment = self.create_deployment(**kw)
         url = self.rotate()
-        return deployment, url, self.signal_url(url, deployment['id'])
+        signal_url = self.signal_url(url, deployment['id'])
+        # As it is once its agent has fetched it (delivered_at).
+        return (self.show_deployment(deployment['id']), url, signal_url)
 
     def assertAllow(self, response, *methods):
         self.assertEqual(sorted(methods),

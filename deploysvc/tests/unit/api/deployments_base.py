@@ -20,11 +20,35 @@ STACK_USER_PROJECT = 'c024bfada67845ddb17d2b0c0be8cd79'
 ADMIN_ROLES = 'admin,member,reader'
 INVALID = 'Data supplied was not valid: '
 STATUS_CHOICES = '"status" must be one of IN_PROGRESS, COMPLETE, FAILED'
+# The [deployment] defaults (seconds).
+DELIVERY_TIMEOUT = 3600
+TIMEOUT = 14400
 
 
 def _time(seconds):
     return (NOW + datetime.timedelta(seconds=seconds)).strftime(
         '%Y-%m-%dT%H:%M:%SZ')
+
+
+def with_additions(body):
+    """``body`` with deploysvc's additions to Heat's deployment keys.
+
+    Those it does not have yet: the service's default deadlines, counted
+    from its creation, and the reason code of a status the API set.
+    """
+    in_progress = body['status'] == 'IN_PROGRESS'
+    body.setdefault('status_reason_code',
+                    None if body['status'] is None else 'API_UPDATE')
+    body.setdefault('delivery_timeout', DELIVERY_TIMEOUT)
+    body.setdefault('timeout', TIMEOUT)
+    body.setdefault('delivered_at', None)
+    if in_progress and 'deadline_at' not in body:
+        created = datetime.datetime.strptime(body['creation_time'],
+                                             '%Y-%m-%dT%H:%M:%SZ')
+        body['deadline_at'] = _time(
+            (created - NOW).total_seconds() + DELIVERY_TIMEOUT)
+    body.setdefault('deadline_at', None)
+    return body
 
 
 class DeploymentTestCase(base.ApiTestCase):
@@ -67,7 +91,7 @@ class DeploymentTestCase(base.ApiTestCase):
             'creation_time': NOW_STR,
         }
         body.update(kw)
-        return body
+        return with_additions(body)
 
     def post_deployment(self, body, status=200, **kw):
         response = self.post('/software_deployments', body, status=status,

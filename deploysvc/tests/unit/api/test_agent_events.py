@@ -29,6 +29,7 @@ class TestEvents(agent_base.AgentTestCase):
                           'status_from': None, 'status_to': 'IN_PROGRESS',
                           'applied': True,
                           'reason': 'Deploy data available',
+                          'reason_code': 'API_UPDATE',
                           'details': None}, event)
 
     def test_create_without_status(self):
@@ -67,6 +68,7 @@ class TestEvents(agent_base.AgentTestCase):
                           'status_from': 'IN_PROGRESS',
                           'status_to': 'FAILED', 'applied': True,
                           'reason': agent_base.CODE_REASON % 2,
+                          'reason_code': 'NONZERO_EXIT',
                           'details': details}, event)
 
     def test_newest_first(self):

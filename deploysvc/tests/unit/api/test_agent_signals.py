@@ -227,6 +227,7 @@ class TestSignals(agent_base.AgentTestCase):
                           'applied': False,
                           'reason': 'Ignored: the deployment is %s, not '
                                     'IN_PROGRESS.' % status,
+                          'reason_code': 'SIGNAL_IGNORED',
                           'details': details},
                          dict((k, event[k]) for k in agent_base.EVENT_KEYS
                               if k not in ('id', 'deployment_id', 'time')))

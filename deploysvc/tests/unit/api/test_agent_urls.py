@@ -27,7 +27,8 @@ class TestServerAgents(agent_base.AgentTestCase):
         body = response.json
         self.assertEqual(['server_agent'], list(body))
         agent = body['server_agent']
-        self.assertEqual({'server_id', 'metadata_url', 'created_at'},
+        self.assertEqual({'server_id', 'metadata_url', 'created_at',
+                          'agent_last_seen'},
                          set(agent))
         self.assertEqual(agent_base.SERVER, agent['server_id'])
         self.assertTrue(agent['metadata_url'].startswith(

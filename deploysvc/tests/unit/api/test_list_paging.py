@@ -251,11 +251,10 @@ class TestWholeList(ListTestCase):
                   stack_user_project_id=deployments_base.STACK_USER_PROJECT)
         own = self.seed(DEPLOYMENTS, 2, context=self.make_context(
             deployments_base.STACK_USER_PROJECT))
-        listed = self.ids(self.fetch(
-            DEPLOYMENTS, **self.as_project(
-                deployments_base.STACK_USER_PROJECT, roles='reader')),
-            DEPLOYMENTS)
-        self.assertEqual(self.expected_deployments(own), listed)
+        reader = self.as_project(deployments_base.STACK_USER_PROJECT,
+                                 roles='reader')
+        self.assertEqual(self.expected_deployments(own), self.ids(
+            self.fetch(DEPLOYMENTS, **reader), DEPLOYMENTS))
 
 
 @ddt.ddt

@@ -145,7 +145,7 @@ class TestConfigured(PipelineTestCase):
                          response.headers['Access-Control-Allow-Origin'])
         self.assertEqual('Origin', response.headers['Vary'])
         self.assertEqual('X-Auth-Token,X-Subject-Token,X-Service-Token,'
-                         'X-OpenStack-Request-ID',
+                         'X-OpenStack-Request-ID,ETag,Idempotent-Replayed',
                          response.headers['Access-Control-Expose-Headers'])
         self.assertEqual({'software_configs': []}, response.json)
 

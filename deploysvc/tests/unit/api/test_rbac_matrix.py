@@ -68,6 +68,13 @@ def _check_updated_deployment(test, response, visible):
     test.assertIn('updated_time', deployment)
 
 
+def _check_cancelled_deployment(test, response, visible):
+    deployment = response.json['software_deployment']
+    test.assertEqual((test.deployment_id, 'FAILED', 'CANCELLED'), (
+        deployment['id'], deployment['status'],
+        deployment['status_reason_code']))
+
+
 def _check_created_deployment(test, response, visible):
     deployment = response.json['software_deployment']
     test.assertEqual(test.config_id, deployment['config_id'])
@@ -187,6 +194,9 @@ ROUTES = {
     'agents_delete': _route(
         'DELETE', '/server_agents/%s' % rbac_base.SERVER,
         sa_policies.DELETE, 204, check=_check_agent_deleted),
+    'deployments_cancel': _route(
+        'POST', '/software_deployments/{deployment_id}/cancel',
+        sd_policies.CANCEL, 200, check=_check_cancelled_deployment),
 }
 
 

@@ -63,6 +63,11 @@ PROTECTED = {
         ('/software_deployments/{deployment_id}/signal', sd_policies.SIGNAL),
         ('/software_deployments/no-such-deployment/signal',
          sd_policies.SIGNAL)],
+    # Cancel an IN_PROGRESS deployment (behaviour-deadlines).
+    ('CancelController', 'POST'): [
+        ('/software_deployments/{deployment_id}/cancel', sd_policies.CANCEL),
+        ('/software_deployments/no-such-deployment/cancel',
+         sd_policies.CANCEL)],
     # Heat routes GET .../software_deployments/metadata to "show deployment
     # 'metadata'", which checks software_deployments:show before its 404.
     ('MetadataController', 'GET'): [
@@ -75,6 +80,7 @@ BODIES = {
     'PUT /software_deployments/{deployment_id}': {'status': 'COMPLETE'},
     'POST /validate': {'template': rbac_base.TEMPLATE},
     'POST /software_deployments/{deployment_id}/signal': {},
+    'POST /software_deployments/{deployment_id}/cancel': {},
 }
 
 

@@ -30,6 +30,8 @@ SHAPES = {
         software_deployments.EventsController, 'd-1'),
     'software_deployments/d-1/signal': (
         software_deployments.SignalController, 'd-1'),
+    'software_deployments/d-1/cancel': (
+        software_deployments.CancelController, 'd-1'),
     'software_deployments/metadata/signal': (
         software_deployments.ServerMetadataController, 'signal'),
     'software_deployments/metadata': (

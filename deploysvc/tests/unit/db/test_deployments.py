@@ -177,14 +177,17 @@ class TestDeployments(db_base.DbTestCase):
         self.create(config_id=named_a.id, server_id='other')
         self.create(context=self.other_context)
         # (name or "", created_at, id): d2, d4, d3, d1.
-        self.assertEqual(
-            [unnamed.id, unnamed.id, named_a.id, named_b.id],
-            deployments.server_config_ids(self.context, d1.server_id))
-        self.assertEqual([], deployments.server_config_ids(self.context,
-                                                           'unknown'))
+        config_ids, undelivered = deployments.server_config_ids(
+            self.context, d1.server_id)
+        self.assertEqual([unnamed.id, unnamed.id, named_a.id, named_b.id],
+                         config_ids)
+        # None was fetched by an agent yet.
+        self.assertEqual(4, len(undelivered))
+        self.assertEqual(([], []), deployments.server_config_ids(
+            self.context, 'unknown'))
         # The other project's deployment on that server is its own only.
-        theirs = deployments.server_config_ids(self.other_context,
-                                               d2.server_id)
+        theirs, _ = deployments.server_config_ids(self.other_context,
+                                                  d2.server_id)
         self.assertEqual(1, len(theirs))
         self.assertNotIn(theirs[0], (unnamed.id, named_a.id, named_b.id))
         self.assertEqual(

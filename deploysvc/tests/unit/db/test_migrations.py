@@ -64,7 +64,8 @@ class TestMigration(MigrationTestCase):
         self.assertIsNotNone(head)
         self.assertEqual(head, migration.version())
         self.assertEqual(['agent_server', 'alembic_version',
-                          'deployment_event', 'quota_usage',
+                          'deployment_event', 'idempotency_key',
+                          'quota_usage',
                           'software_config', 'software_deployment'],
                          self.tables())
 

@@ -17,24 +17,27 @@ import testtools
 
 from deploysvc.osc.v1 import agents
 from deploysvc.osc.v1 import client
+from deploysvc.osc.v1 import deployments
 from deploysvc.osc.v1 import events
 
 SERVER = 'ec14c864-096e-4e27-bb8a-2c2b4dc6f3f5'
 DEPLOYMENT = 'a3478e1c-a12c-5a09-bf84-cf95eaad6401'
 URL = 'https://deploy.example.com/agent/v1/metadata/e883/2ff8'
 AGENT = {'server_agent': {'server_id': SERVER, 'metadata_url': URL,
-                          'created_at': '2026-01-31T15:13:02Z'}}
+                          'created_at': '2026-01-31T15:13:02Z',
+                          'agent_last_seen': '2026-01-31T15:14:02Z'}}
 SIGNAL = {'id': 2, 'deployment_id': DEPLOYMENT,
           'time': '2026-01-31T15:18:21Z', 'source': 'signal',
           'actor': 'agent', 'status_from': 'IN_PROGRESS',
           'status_to': 'COMPLETE', 'applied': True,
-          'reason': 'Outputs received',
+          'reason': 'Outputs received', 'reason_code': 'OUTPUTS_RECEIVED',
           'details': {'deploy_status_code': 0}}
 CREATED = {'id': 1, 'deployment_id': DEPLOYMENT,
            'time': '2026-01-31T15:18:20Z', 'source': 'api',
            'actor': 'user-c9b7e4d1', 'status_from': None,
            'status_to': 'IN_PROGRESS', 'applied': True,
-           'reason': 'Deploy data available', 'details': None}
+           'reason': 'Deploy data available', 'reason_code': 'API_UPDATE',
+           'details': None}
 
 
 def answer(status, body=None):
@@ -155,8 +158,55 @@ class TestCommands(testtools.TestCase):
         header = out.splitlines()[1]
         self.assertEqual(
             ['id', 'deployment_id', 'time', 'source', 'actor', 'status_from',
-             'status_to', 'applied', 'reason', 'details'],
+             'status_to', 'applied', 'reason', 'reason_code', 'details'],
             [cell.strip() for cell in header.strip('|').split('|')])
         self.assertIn("deploy_status_code='0'", out)
         self.assertLess(out.index('Outputs received'),
                         out.index('Deploy data available'))
+
+    def test_cancel_shows_the_cancelled_deployment(self):
+        cancelled = {'id': DEPLOYMENT, 'server_id': SERVER,
+                     'config_id': 'c', 'input_values': {},
+                     'output_values': None, 'action': 'CREATE',
+                     'status': 'FAILED',
+                     'status_reason': 'Deployment cancelled before its '
+                                      'server fetched it; it will not run',
+                     'creation_time': '2026-01-31T15:12:36Z',
+                     'updated_time': '2026-01-31T15:13:36Z',
+                     'status_reason_code': 'CANCELLED',
+                     'delivery_timeout': 3600, 'timeout': 14400,
+                     'delivered_at': None, 'deadline_at': None}
+        out = self.run_command(deployments.CancelDeployment,
+                               [DEPLOYMENT, '-f', 'json'],
+                               answer(200, {'software_deployment': cancelled}))
+        self.assertEqual(cancelled, json.loads(out))
+        self.assertEqual(
+            [(('/software_deployments/%s/cancel' % DEPLOYMENT, 'POST'),
+              {'raise_exc': False})], self.requested())
+
+    def test_state_show_has_the_run(self):
+        shown = {'id': DEPLOYMENT, 'status': 'IN_PROGRESS',
+                 'status_reason_code': 'API_UPDATE', 'timeout': 60,
+                 'delivery_timeout': 30, 'delivered_at': None,
+                 'deadline_at': '2026-01-31T15:13:06Z'}
+        out = self.run_command(deployments.ShowState, [DEPLOYMENT],
+                               answer(200, {'software_deployment': shown}))
+        for word in ('deadline_at', '2026-01-31T15:13:06Z',
+                     'status_reason_code', 'API_UPDATE', 'delivered_at'):
+            self.assertIn(word, out)
+        self.assertEqual(
+            [(('/software_deployments/%s' % DEPLOYMENT, 'GET'),
+              {'raise_exc': False})], self.requested())
+
+    def test_cancel_error_is_the_api_message(self):
+        message = ('Deployment %s is COMPLETE, not IN_PROGRESS: there is '
+                   'nothing to cancel.' % DEPLOYMENT)
+        conflict = answer(404, {'code': 409, 'title': 'Conflict',
+                                'explanation': 'x',
+                                'error': {'type': 'Conflict',
+                                          'message': message,
+                                          'traceback': None}})
+        error = self.assertRaises(
+            exceptions.CommandError, self.run_command,
+            deployments.CancelDeployment, [DEPLOYMENT], conflict)
+        self.assertEqual(message, str(error))
