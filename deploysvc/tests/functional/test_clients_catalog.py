@@ -74,8 +74,8 @@ class TestPluginCommands(CatalogTestCase):
         created = self.openstack_json(
             'software', 'agent', 'create',
             server)
-        self.assertEqual(['created_at', 'metadata_url', 'server_id'],
-                         sorted(created))
+        self.assertEqual(['agent_last_seen', 'created_at', 'metadata_url',
+                          'server_id'], sorted(created))
         self.assertEqual(server, created['server_id'])
         self.assertTrue(created['metadata_url'].startswith(
             self.server.url + '/agent/v1/metadata/'), created)

@@ -143,6 +143,7 @@ class HeatClientTest(base.FunctionalTestCase):
                     'output_values': None, 'action': 'CREATE',
                     'status': 'IN_PROGRESS', 'status_reason': None,
                     'creation_time': created.creation_time}
+        expected = clients_base.with_additions(expected)
         # An omitted status_reason is null; no updated_time yet
         # (doc/source/contributor/behaviour.rst, behaviour-status-reason).
         self.assertEqual(expected, created.to_dict())
@@ -160,7 +161,7 @@ class HeatClientTest(base.FunctionalTestCase):
         self.assertRegex(updated.updated_time, clients_base.TIME)
         self.assertGreaterEqual(updated.updated_time, created.creation_time)
         expected.update(status='COMPLETE', status_reason='Outputs received',
-                        output_values=outputs,
+                        output_values=outputs, deadline_at=None,
                         updated_time=updated.updated_time)
         self.assertEqual(expected, updated.to_dict())
         self.assertEqual(expected,
@@ -195,7 +196,8 @@ class HeatClientTest(base.FunctionalTestCase):
         self.assertEqual(sorted(d.id for d in mine),
                          sorted(d.id for d in listed))
         for deployment in listed:
-            self.assertEqual(DEPLOYMENT_KEYS, set(deployment.to_dict()))
+            self.assertEqual(DEPLOYMENT_KEYS | clients_base.DEPLOYSVC_KEYS,
+                             set(deployment.to_dict()))
             self.assertEqual('server-a', deployment.server_id)
             self.assertEqual(config.id, deployment.config_id)
         self.assertEqual({d.id: d.to_dict() for d in mine},

@@ -130,12 +130,12 @@ class OpenStackClientTest(base.OpenStackCLI, base.FunctionalTestCase):
             '--input-value', 'foo=baz', '--input-value', 'extra=1',
             '--action', 'CREATE', '--signal-transport', 'NO_SIGNAL')
         self.assertNotEqual(source.id, created['config_id'])
-        self.assertEqual(
+        self.assertEqual(clients_base.with_additions(
             {'id': created['id'], 'server_id': 'server-cli',
              'config_id': created['config_id'], 'input_values': {},
              'output_values': None, 'action': 'CREATE',
              'status': 'IN_PROGRESS', 'status_reason': None,
-             'creation_time': created['creation_time']}, created)
+             'creation_time': created['creation_time']}), created)
         derived = self.hc.software_configs.get(created['config_id'])
         self.assertEqual(('cli-deployment', 'script', clients_base.SCRIPT,
                           {'o': 1}),

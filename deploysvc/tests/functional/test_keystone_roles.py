@@ -37,8 +37,16 @@ class TestStackUser(keystone_base.KeystoneTestCase):
         self.assertEqual(keystone_base.SCRIPT,
                          metadata['metadata'][0]['config'])
         shown = self.ok('STACK_AGENT', 'GET', stack_project,
-                        '/software_deployments/' + shared['id'])
-        self.assertEqual(shared, shown['software_deployment'])
+                        '/software_deployments/' + shared['id'])[
+                            'software_deployment']
+        # The stack user's read of the metadata was the delivery
+        # (behaviour-deadlines); nothing else changed.
+        self.assertIsNone(shared['delivered_at'])
+        self.assertIsNotNone(shown.pop('delivered_at'))
+        self.assertNotEqual(shared.pop('deadline_at'),
+                            shown.pop('deadline_at'))
+        del shared['delivered_at']
+        self.assertEqual(shared, shown)
         self.assertEqual(config, self.ok(
             'STACK_AGENT', 'GET', stack_project,
             '/software_configs/' + config['id'])['software_config'])
