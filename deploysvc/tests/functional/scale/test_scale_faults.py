@@ -79,9 +79,14 @@ class ScaleTestCase(testtools.TestCase):
         self.addDetail('haproxy-states', content.text_content(
             repr(self.cluster.haproxy.states())))
 
+    def _retries(self):
+        return sum(node.log().count('Performing DB retry')
+                   for node in self.cluster.nodes)
+
     def run_load(self, fault, threads=THREADS, seconds=SECONDS,
                  requests=REQUESTS):
         """The load while ``fault(load)`` runs; checked; its figures."""
+        retries_before = self._retries()
         load = load_module.MixedLoad(self.cluster.url, threads, seconds,
                                      requests)
         load.start()
@@ -108,6 +113,9 @@ class ScaleTestCase(testtools.TestCase):
                    'acknowledged_writes': sum(acknowledged.values()),
                    'acknowledged': acknowledged,
                    'unanswered (503 or no answer)': unanswered,
+                   # oslo.db's retries of whole transactions (deadlocks,
+                   # Galera certification failures), from the nodes' logs.
+                   'transaction_retries': self._retries() - retries_before,
                    'lost': 0, 'duplicated': 0}
         report(self.id(), figures)
         self.assertGreater(figures['acknowledged_writes'], 0)
