@@ -130,9 +130,16 @@ class ApiNode(base.ServerFixture):
         """SIGKILL to the whole node, as a crash or power loss."""
         self.stop(signal.SIGKILL)
 
+    # What the node logged before its restarts (the log file is new).
+    _earlier = ''
+
     def restart(self):
+        self._earlier = self.log()
         self._log_text = None
         self._start()
+
+    def log(self):
+        return self._earlier + super().log()
 
     def log_content(self):
         # A node answering errors under load logs much: the end only.
