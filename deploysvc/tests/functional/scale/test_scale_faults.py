@@ -16,8 +16,12 @@ are exact (check.ledger).  The figures of each run are appended to
 ``<services dir>/logs/scale.log``; ``tools/run_tests.py`` prints them.
 """
 
+import concurrent.futures
+import http.client
 import json
 import os
+import threading
+import uuid
 
 import fixtures
 import testtools
@@ -120,6 +124,138 @@ class ScaleTestCase(testtools.TestCase):
         report(self.id(), figures)
         self.assertGreater(figures['acknowledged_writes'], 0)
         return figures
+
+
+def simultaneously(calls):
+    """Run the callables together (a barrier), return their results."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait(timeout=30)
+        return call()
+
+    with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+class TestMultiWriter(ScaleTestCase):
+    """Simultaneous writes of one row sent to the three nodes directly.
+
+    Each node writes to its own Galera node: the writes conflict in
+    certification, not on a row lock, and must still serialise.
+    """
+
+    def call(self, node, method, path, body=None, project=None, url=None):
+        connection = http.client.HTTPConnection('127.0.0.1', node.port,
+                                                timeout=60)
+        headers = {'X-Project-Id': project or self.project,
+                   'X-User-Id': 'writer', 'X-Roles': 'reader,member',
+                   'Content-Type': 'application/json'}
+        try:
+            connection.request(method, url or '/v1/%s%s' % (
+                project or self.project, path), headers=headers,
+                body=None if body is None else json.dumps(body))
+            response = connection.getresponse()
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+        finally:
+            connection.close()
+
+    def setUp(self):
+        super().setUp()
+        self.project = uuid.uuid4().hex
+        nodes = self.cluster.nodes
+        status, body = self.call(nodes[0], 'POST', '/software_configs',
+                                 {'name': 'c', 'group': 'script',
+                                  'config': 'true'})
+        self.assertEqual(200, status, body)
+        self.config_id = body['software_config']['id']
+
+    def node(self, i):
+        return self.cluster.nodes[i % len(self.cluster.nodes)]
+
+    def create(self, i, server_id='srv'):
+        return self.call(self.node(i), 'POST', '/software_deployments',
+                         {'config_id': self.config_id,
+                          'server_id': server_id, 'status': 'IN_PROGRESS'})
+
+    def test_quota_edge(self):
+        count = 3 * DEPLOYMENT_QUOTA
+        results = simultaneously([
+            lambda i=i: self.create(i) for i in range(count)])
+        statuses = sorted(status for status, _ in results)
+        self.assertEqual([200] * DEPLOYMENT_QUOTA +
+                         [400] * (count - DEPLOYMENT_QUOTA), statuses)
+        for status, body in results:
+            if status == 400:
+                self.assertIn('Request limit exceeded',
+                              body['error']['message'])
+        status, body = self.call(self.node(1), 'GET',
+                                 '/software_deployments')
+        self.assertEqual(200, status, body)
+        self.assertEqual(sorted(body['software_deployments'][i]['id']
+                                for i in range(DEPLOYMENT_QUOTA)),
+                         sorted(b['software_deployment']['id']
+                                for s, b in results if s == 200))
+        # One delete frees exactly one slot, seen from every node.
+        deleted = body['software_deployments'][0]['id']
+        self.assertEqual(204, self.call(
+            self.node(2), 'DELETE', '/software_deployments/%s' % deleted)[0])
+        statuses = sorted(status for status, _ in simultaneously([
+            lambda i=i: self.create(i) for i in range(6)]))
+        self.assertEqual([200] + [400] * 5, statuses)
+
+    def test_one_signal_applies(self):
+        status, body = self.create(0)
+        self.assertEqual(200, status, body)
+        deployment_id = body['software_deployment']['id']
+        status, body = self.call(self.node(0), 'POST',
+                                 '/server_agents/srv', {})
+        self.assertEqual(200, status, body)
+        status, metadata = self.call(self.node(1), 'GET', None,
+                                     url=body['server_agent'][
+                                         'metadata_url'].split(
+                                             self.cluster.url)[1])
+        self.assertEqual(200, status, metadata)
+        inputs = dict((i['name'], i['value']) for i in
+                      metadata['deployments'][0]['inputs'])
+        signal_path = inputs['deploy_signal_id'].split(self.cluster.url)[1]
+        results = simultaneously([
+            lambda i=i: self.call(self.node(i), 'PUT', None,
+                                  {'deploy_stdout': 'signal-%d' % i,
+                                   'deploy_status_code': 0},
+                                  url=signal_path)
+            for i in range(9)])
+        self.assertEqual([200] * 9, [status for status, _ in results])
+        applied = [i for i, (_, body) in enumerate(results)
+                   if body['applied']]
+        self.assertEqual(1, len(applied), results)
+        status, body = self.call(self.node(2), 'GET',
+                                 '/software_deployments/%s' % deployment_id)
+        self.assertEqual(200, status, body)
+        self.assertEqual('COMPLETE', body['software_deployment']['status'])
+        self.assertEqual(
+            'signal-%d' % applied[0],
+            body['software_deployment']['output_values']['deploy_stdout'])
+
+    def test_one_rotation_wins(self):
+        results = simultaneously([
+            lambda i=i: self.call(self.node(i), 'POST',
+                                  '/server_agents/rotated', {})
+            for i in range(9)])
+        self.assertEqual([200] * 9, [status for status, _ in results])
+        paths = [body['server_agent']['metadata_url'].split(
+            self.cluster.url)[1] for _, body in results]
+        # Exactly one URL works, on every node; the others are revoked.
+        for node in self.cluster.nodes:
+            statuses = [self.call(node, 'GET', None, url=path)[0]
+                        for path in paths]
+            self.assertEqual([200] + [404] * 8, sorted(statuses))
+        status, body = self.call(self.node(1), 'GET',
+                                 '/server_agents/rotated')
+        self.assertEqual(200, status, body)
+        self.assertEqual(1, paths.count(body['server_agent'][
+            'metadata_url'].split(self.cluster.url)[1]))
 
 
 class TestFaults(ScaleTestCase):
