@@ -10,8 +10,9 @@ Everything on 127.0.0.1, on free ports:
 * ``deploysvc-api`` nodes, each with its own configuration file and port,
   each writing to its own Galera node directly: every node is a writer, the
   multi-writer case where Galera's certification failures happen (a single
-  writer behind a database VIP never has them), with ``wsrep_sync_wait = 1``
-  so that a read on one node sees what another node acknowledged;
+  writer behind a database VIP never has them), with ``wsrep_sync_wait =
+  3`` so that a read, an UPDATE or a DELETE on one node sees what another
+  node acknowledged;
 * Debian's HAProxy in front, health-checking ``/healthcheck`` of every API
   node, its runtime API on a Unix socket (``haproxy_command``) so a test
   can drain a node; agents and clients go through it only.
@@ -271,7 +272,7 @@ class Cluster(fixtures.Fixture):
                     'public_endpoint = http://127.0.0.1:%(public)d\n'
                     '[database]\n'
                     'connection = %(url)s\n'
-                    'mysql_wsrep_sync_wait = 1\n'
+                    'mysql_wsrep_sync_wait = 3\n'
                     % {'configs': self.config_quota,
                        'deployments': self.deployment_quota,
                        'public': public_port,

@@ -317,7 +317,7 @@ class TestThroughput(ScaleTestCase):
     """The same load, no fault, on three nodes and on one (figures)."""
 
     def test_steady_load(self):
-        self.run_load(lambda load: load.wait_requests(4 * STEP))
+        self.run_load(lambda load: load.wait_requests(12 * STEP))
 
 
 class TestThroughputOneNode(TestThroughput):

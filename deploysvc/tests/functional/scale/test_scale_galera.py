@@ -50,6 +50,10 @@ class TestCertificationFailure(testtools.TestCase):
         first.exec_driver_sql('UPDATE hot SET n = n + 1 WHERE id = 1')
         # Another node commits a write to the same row meanwhile...
         with self.engines[1].begin() as second:
+            # (A read first: wsrep_sync_wait makes it wait until the row's
+            # INSERT is applied on this node; an UPDATE alone does not.)
+            self.assertEqual(0, second.exec_driver_sql(
+                'SELECT n FROM hot WHERE id = 1').scalar())
             second.exec_driver_sql('UPDATE hot SET n = n + 10 WHERE id = 1')
         # ...so the first one loses certification (at its commit, or at
         # its next statement once the other write is applied).
