@@ -64,9 +64,9 @@ class Tally(object):
 
     def report(self):
         header = ('suite', 'passed', 'failed', 'skipped', 'seconds')
-        print('\n%-34s %7s %7s %7s %8s' % header)
+        print('\n%-46s %7s %7s %7s %8s' % header)
         for name, passed, failed, skipped, seconds in self.rows:
-            print('%-34s %7d %7d %7d %8.1f' % (name, passed, failed,
+            print('%-46s %7d %7d %7d %8.1f' % (name, passed, failed,
                                                skipped, seconds))
         print()
         line = '%d passed, %d failed' % (self.passed, self.failed)

@@ -106,10 +106,19 @@ def serve_metadata(environ, start_response, credential_id, mac):
     body = _DOCUMENTS.get(etag)
     if body is None:
         pairs = deployments.served(server.project_id, server.server_id)
-        body = _DOCUMENTS.put(etag, metadata.document(
+        body = metadata.document(
             pairs, urls.metadata_url(base, server),
             lambda deployment_id: urls.signal_url(base, server,
-                                                  deployment_id)))
+                                                  deployment_id))
+        # The deployments were read after the revision: a change committed
+        # in between (by another worker or node) makes them newer than the
+        # ETag names.  Such bytes are served without ETag and date, and not
+        # cached; the agent's next poll gets them under their own ETag.
+        if agents.by_credential(credential_id) == server:
+            _DOCUMENTS.put(etag, body)
+        else:
+            headers = [(name, value) for name, value in headers
+                       if name not in ('ETag', 'Last-Modified')]
     headers.append(('Content-Type', 'application/json'))
     headers.append(('Content-Length', str(len(body))))
     start_response('200 OK', headers)

@@ -238,8 +238,10 @@ class Client(object):
         status, answer_headers, body = self.request(
             'agent_poll', 'GET', agent.url, headers=headers, ok=(200, 304))
         if status == 200:
-            etag = answer_headers['ETag']
-            self.stats.saw(etag, body)
+            # No ETag: bytes read while the revision moved (not cached).
+            etag = answer_headers.get('ETag')
+            if etag:
+                self.stats.saw(etag, body)
             agent.etag, agent.document = etag, json.loads(body)
         elif status != 304:
             return

@@ -257,6 +257,89 @@ class TestMultiWriter(ScaleTestCase):
         self.assertEqual(1, paths.count(body['server_agent'][
             'metadata_url'].split(self.cluster.url)[1]))
 
+    def test_caches_follow_other_nodes(self):
+        """Agents polling every node while another node changes their data.
+
+        Each node's workers cache documents by ETag; the writes go to the
+        nodes in turn.  Every ETag must be served with one body only, and
+        every poll must show every deployment whose create was
+        acknowledged before it started, and none whose delete was.
+        """
+        status, body = self.call(self.node(0), 'POST',
+                                 '/server_agents/cached', {})
+        self.assertEqual(200, status, body)
+        path = body['server_agent']['metadata_url'].split(
+            self.cluster.url)[1]
+        lock = threading.Lock()
+        present, deleted, bodies, wrong = set(), set(), {}, []
+        untagged = [0]
+        done = threading.Event()
+
+        def write():
+            try:
+                for i in range(DEPLOYMENT_QUOTA * 4):
+                    if len(present) < DEPLOYMENT_QUOTA - 1:
+                        status, body = self.create(i, 'cached')
+                        self.assertEqual(200, status, body)
+                        with lock:
+                            present.add(body['software_deployment']['id'])
+                    else:
+                        victim = sorted(present)[0]
+                        with lock:
+                            present.discard(victim)
+                        status, _ = self.call(
+                            self.node(i), 'DELETE',
+                            '/software_deployments/%s' % victim)
+                        self.assertEqual(204, status)
+                        with lock:
+                            deleted.add(victim)
+            finally:
+                done.set()
+
+        def poll(k):
+            etag = None
+            while not done.is_set():
+                with lock:
+                    expected, gone = set(present), set(deleted)
+                connection = http.client.HTTPConnection(
+                    '127.0.0.1', self.node(k).port, timeout=60)
+                connection.request('GET', path, headers={
+                    'If-None-Match': etag} if etag and k % 2 else {})
+                response = connection.getresponse()
+                raw = response.read()
+                connection.close()
+                if response.status == 200:
+                    # No ETag: bytes read while the revision moved.
+                    etag = response.getheader('ETag')
+                    with lock:
+                        untagged[0] += etag is None
+                        if etag and bodies.setdefault(etag, raw) != raw:
+                            wrong.append('ETag %s: two bodies' % etag)
+                    document = json.loads(raw)
+                elif response.status == 304:
+                    document = json.loads(bodies[etag])
+                else:
+                    wrong.append('poll: %s %s' % (response.status, raw))
+                    continue
+                served = set(
+                    i['value'].split('/agent/v1/signal/')[1].split('/')[0]
+                    for item in document['deployments']
+                    for i in item['inputs'] if i['name'] == 'deploy_signal_id')
+                with lock:
+                    # (Not those whose delete was sent during the poll.)
+                    expected &= present
+                if expected - served or served & gone:
+                    wrong.append('poll (%d): missing %s, deleted %s' % (
+                        response.status, expected - served, served & gone))
+
+        results = simultaneously([write] + [
+            lambda k=k: poll(k) for k in range(3)])
+        self.assertEqual([None] * 4, results)
+        self.assertEqual([], wrong[:10])
+        self.assertGreater(len(bodies), DEPLOYMENT_QUOTA)
+        self.addDetail('untagged', content.text_content('%d of %d' % (
+            untagged[0], untagged[0] + len(bodies))))
+
 
 class TestFaults(ScaleTestCase):
 
