@@ -5,12 +5,16 @@ Called by ``tox -e all`` (the README's test command, and CI's).  Steps:
 
 1. style (flake8 + hacking);
 2. unit and API tests on SQLite;
-3. start PostgreSQL, MariaDB and Keystone on free loopback ports
-   (tools/test-setup.sh, which installs bindep.txt's missing packages);
+3. start PostgreSQL, MariaDB, Keystone and a three-node MariaDB Galera
+   cluster on free loopback ports (tools/test-setup.sh, which installs
+   bindep.txt's missing packages, HAProxy among them);
 4. database and API tests again on PostgreSQL, then on MariaDB;
 5. functional tests: real deploysvc-api processes driven by the unmodified
    python-heatclient / openstackclient, the Keystone pipeline against the
    real Keystone, the agent loop and the concurrency checks;
+   the scale-out suite: three API nodes on the Galera cluster behind
+   HAProxy, a mixed load through a lost API node, a lost Galera node and
+   HAProxy's shifts (its figures are printed after it);
 6. documentation, api-ref and release notes (warnings are errors);
 7. stop the services (only the processes tools/test-setup.sh started).
 
@@ -36,7 +40,10 @@ BIN = os.path.dirname(sys.executable)
 # workers hammering them, an outage between the API and them), and the
 # suites that have a row of their own.
 _DATABASE_SERVERS = r'test_concurrency|test_database_outage'
-_OWN_SUITES = r'test_keystone|' + _DATABASE_SERVERS
+# The scale-out suite: one test at a time (each runs three API nodes).
+_SCALE = r'deploysvc\.tests\.functional\.scale\.'
+_OWN_SUITES = r'test_keystone|' + _DATABASE_SERVERS + '|' + _SCALE
+_SERVICES = 'pg mysql keystone galera haproxy'
 
 _TOTALS = re.compile(r'- (Passed|Failed|Skipped): (\d+)')
 
@@ -57,9 +64,9 @@ class Tally(object):
 
     def report(self):
         header = ('suite', 'passed', 'failed', 'skipped', 'seconds')
-        print('\n%-34s %7s %7s %7s %8s' % header)
+        print('\n%-46s %7s %7s %7s %8s' % header)
         for name, passed, failed, skipped, seconds in self.rows:
-            print('%-34s %7d %7d %7d %8.1f' % (name, passed, failed,
+            print('%-46s %7d %7d %7d %8.1f' % (name, passed, failed,
                                                skipped, seconds))
         print()
         line = '%d passed, %d failed' % (self.passed, self.failed)
@@ -120,15 +127,24 @@ def stestr(tally, name, test_path, env=None, regex=None, timeout=1800,
 
 def start_services(tally):
     start = time.time()
-    rc = _run(['bash', SETUP, 'start'], timeout=1800)
+    rc = _run(['bash', SETUP, 'start'] + _SERVICES.split(), timeout=1800)
     env = {}
     env_file = os.path.join(SERVICES_DIR, 'env.json')
     if rc == 0:
         with open(env_file) as f:
             env = json.load(f)
-    tally.add('services: pg, mysql, keystone', int(rc == 0), int(rc != 0),
-              0, time.time() - start)
+    tally.add('services: %s' % _SERVICES.replace(' ', ', '), int(rc == 0),
+              int(rc != 0), 0, time.time() - start)
     return env if rc == 0 else None
+
+
+def scale_figures():
+    """The scale-out suite's figures, one JSON line per run."""
+    path = os.path.join(SERVICES_DIR, 'logs', 'scale.log')
+    if os.path.exists(path):
+        with open(path) as f:
+            print('\nscale-out figures (%s):\n%s' % (path, f.read()))
+        os.remove(path)
 
 
 def stop_services():
@@ -167,6 +183,9 @@ def main():
                        regex=r'test_keystone')
                 stestr(tally, 'concurrency, outage (PostgreSQL, MariaDB)',
                        functional, env, regex=_DATABASE_SERVERS)
+                stestr(tally, 'scale-out (Galera, HAProxy, faults)',
+                       functional, env, regex=_SCALE, concurrency=1)
+                scale_figures()
         finally:
             stop_services()
     else:

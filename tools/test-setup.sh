@@ -1,8 +1,10 @@
 #!/bin/bash
 # Private PostgreSQL, MariaDB and Keystone for the test suites.
 #
-#   tools/test-setup.sh start [pg] [mysql] [keystone]   (default: all three)
+#   tools/test-setup.sh start [pg] [mysql] [keystone] [galera] [haproxy]
+#                                     (default: pg mysql keystone)
 #   tools/test-setup.sh stop
+#   tools/test-setup.sh galera-node stop|start N   (the fault tests)
 #
 # start installs the missing Debian packages of bindep.txt (needs root and
 # the bindep command, which tox -e all provides), starts each server on a
@@ -194,6 +196,125 @@ EOF
     say "Keystone on $url"
 }
 
+# A three-node MariaDB Galera cluster (the scale-out suite).  Each node has
+# its client port, its group communication port, and the IST and SST ports
+# a rejoining node is sent the writes it missed on, all free ports of
+# 127.0.0.1; its options are in nodeN.cnf of its directory, so that
+# "galera-node stop|start N" can take one node out and bring it back.
+GALERA_NODES="1 2 3"
+
+galera_sql() {
+    mariadb --no-defaults -S "$(cat "$RUN/galera.dir")/node$1/mariadbd.sock" \
+        -u root -N -B -e "$2"
+}
+
+# galera_synced N: the node is a Synced member of the primary component.
+galera_synced() {
+    [ "$(galera_sql "$1" "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE_COMMENT'")" = Synced ]
+}
+
+galera_node_start() {
+    local n=$1
+    spawn "galera-$n" mariadbd \
+        --defaults-file="$(cat "$RUN/galera.dir")/node$n.cnf" "${@:2}"
+    wait_for "galera-$n" 180 galera_synced "$n"
+}
+
+galera_node_stop() {
+    local n=$1 pid tenths=600
+    pid=$(cat "$RUN/galera-$n.pid")
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
+            | grep -qF "$(cat "$RUN/galera.dir")"; then
+        kill -TERM "$pid"
+        while kill -0 "$pid" 2>/dev/null && [ $((tenths -= 1)) -gt 0 ]; do
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+    fi
+    rm -f "$RUN/galera-$n.pid"
+}
+
+start_galera() {
+    local data n gcomm="" pw urls=""
+    local -A client group
+    # mariadbd runs as mysql (the user of Debian's packages): as root, the
+    # rsync daemon of an SST switches to "nobody", who may not write the
+    # joiner's data.  Outside DIR, as for PostgreSQL: mysql may not be
+    # able to enter the checkout.
+    data=$(mktemp -d /tmp/deploysvc-galera.XXXXXX)
+    echo "$data" >"$RUN/galera.dir"
+    chown mysql: "$data"
+    for n in $GALERA_NODES; do
+        client[$n]=$(free_port)
+        group[$n]=$(free_port)
+        gcomm="$gcomm${gcomm:+,}127.0.0.1:${group[$n]}"
+    done
+    for n in $GALERA_NODES; do
+        mkdir -p "$data/node$n/tmp" && chown -R mysql: "$data/node$n"
+        mariadb-install-db --no-defaults --datadir="$data/node$n/data" \
+            --user=mysql --auth-root-authentication-method=normal \
+            --skip-test-db >>"$LOGS/galera-$n.log"
+        # Small on purpose: a tiny buffer pool and gcache, no durability
+        # (the data lives as long as the test run); rsync SST, which needs
+        # only Debian's rsync.  gcache (32 MB) holds far more than the
+        # writes a node misses while the fault test has it stopped, so it
+        # rejoins by IST.
+        cat >"$data/node$n.cnf" <<EOF
+[mariadbd]
+user = mysql
+datadir = $data/node$n/data
+tmpdir = $data/node$n/tmp
+port = ${client[$n]}
+bind-address = 127.0.0.1
+socket = $data/node$n/mariadbd.sock
+pid-file = $data/node$n/mariadbd.pid
+skip-name-resolve
+max-connections = 200
+character-set-server = utf8mb4
+collation-server = utf8mb4_general_ci
+innodb-flush-log-at-trx-commit = 0
+innodb-doublewrite = 0
+innodb-buffer-pool-size = 32M
+innodb-log-file-size = 16M
+innodb-use-native-aio = 0
+innodb-autoinc-lock-mode = 2
+binlog-format = ROW
+default-storage-engine = InnoDB
+wsrep-on = ON
+wsrep-provider = /usr/lib/galera/libgalera_smm.so
+wsrep-cluster-name = deploysvc-test-$$
+wsrep-cluster-address = gcomm://$gcomm
+wsrep-node-name = node$n
+wsrep-node-address = 127.0.0.1:${group[$n]}
+wsrep-node-incoming-address = 127.0.0.1:${client[$n]}
+wsrep-sst-method = rsync
+wsrep-sst-receive-address = 127.0.0.1:$(free_port)
+wsrep-provider-options = "gmcast.listen_addr=tcp://127.0.0.1:${group[$n]};ist.recv_addr=127.0.0.1:$(free_port);gcache.size=32M"
+EOF
+    done
+    chown -R mysql: "$data"
+    galera_node_start 1 --wsrep-new-cluster
+    for n in $GALERA_NODES; do
+        [ "$n" = 1 ] || galera_node_start "$n"
+    done
+    pw=$(secret)
+    galera_sql 1 "CREATE DATABASE deploysvc CHARACTER SET utf8mb4;
+        CREATE USER 'deploysvc'@'%' IDENTIFIED BY '$pw';
+        GRANT ALL PRIVILEGES ON *.* TO 'deploysvc'@'%' WITH GRANT OPTION;"
+    for n in $GALERA_NODES; do
+        urls="$urls${urls:+ }mysql+pymysql://deploysvc:$pw@127.0.0.1:${client[$n]}/deploysvc?charset=utf8mb4"
+    done
+    echo "DEPLOYSVC_TEST_GALERA_URLS=$urls" >>"$RUN/env"
+    say "MariaDB Galera cluster on 127.0.0.1:${client[1]} ${client[2]} ${client[3]}"
+}
+
+# The scale-out suite's HAProxy comes from Debian; the suite writes its
+# configuration (the API nodes' ports are its own) and starts it itself.
+start_haproxy() {
+    command -v haproxy >/dev/null || die "haproxy is missing (bindep.txt)"
+    echo "DEPLOYSVC_TEST_HAPROXY=$(command -v haproxy)" >>"$RUN/env"
+}
+
 start() {
     mkdir -p "$RUN" "$LOGS"
     [ -z "$(ls "$RUN"/*.pid 2>/dev/null)" ] || stop
@@ -217,6 +338,7 @@ stop() {
         name=$(basename "$pidfile" .pid)
         mine=$DIR
         [ "$name" != pg ] || mine=$(cat "$RUN/pg.dir")
+        [ "${name#galera-}" = "$name" ] || mine=$(cat "$RUN/galera.dir")
         # The PID is ours while its command line names our data directory;
         # a process that merely reuses the number is left alone.
         if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$mine"; then
@@ -234,11 +356,22 @@ stop() {
     if [ -e "$RUN/pg.dir" ]; then
         rm -rf "$(cat "$RUN/pg.dir")" "$RUN/pg.dir"
     fi
+    if [ -e "$RUN/galera.dir" ]; then
+        rm -rf "$(cat "$RUN/galera.dir")" "$RUN/galera.dir"
+    fi
     rm -f "$DIR/env.sh" "$DIR/env.json" "$RUN/env"
 }
 
 case "${1:-}" in
     start) shift; start "$@" ;;
     stop) stop ;;
-    *) die "usage: $0 start [pg] [mysql] [keystone] | stop" ;;
+    # galera-node stop|start N: one node of the Galera cluster out and back
+    # in (it rejoins and is Synced when start returns).
+    galera-node)
+        case "${2:-}" in
+            stop) galera_node_stop "${3:?node}" ;;
+            start) galera_node_start "${3:?node}" ;;
+            *) die "usage: $0 galera-node stop|start N" ;;
+        esac ;;
+    *) die "usage: $0 start [pg] [mysql] [keystone] [galera] [haproxy] | stop | galera-node stop|start N" ;;
 esac

@@ -111,10 +111,21 @@ def serve_metadata(environ, start_response, credential_id, mac):
     body = _DOCUMENTS.get(etag)
     if body is None:
         pairs = deployments.served(server.project_id, server.server_id)
-        body = _DOCUMENTS.put(etag, metadata.document(
+        body = metadata.document(
             pairs, urls.metadata_url(base, server),
-            lambda deployment_id: urls.signal_url(base, server,
-                                                  deployment_id)))
+            lambda deployment: urls.signal_url(base, server, deployment))
+        # The deployments were read after the revision: a change committed
+        # in between (by another worker or node) makes them newer than the
+        # ETag names.  Such bytes are served without ETag and date, and not
+        # cached; the agent's next poll gets them under their own ETag.
+        # (The revision alone is compared: a poll's record, last_seen_at,
+        # may have moved meanwhile without changing the document.)
+        current = agents.by_credential(credential_id)
+        if current is not None and current.revision == server.revision:
+            _DOCUMENTS.put(etag, body)
+        else:
+            headers = [(name, value) for name, value in headers
+                       if name not in ('ETag', 'Last-Modified')]
     if environ['REQUEST_METHOD'] == 'HEAD':
         body_sent = []
     else:
