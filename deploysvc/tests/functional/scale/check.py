@@ -38,6 +38,8 @@ def ledger(load, db_url, quota):
     ours = set(d for c in load.clients for d in c.deployments) | set(
         d for c in load.clients for d in c.deleted)
     reasons = set(r for c in load.clients for r in c.maybe_deployments)
+    problems += _keyed(load, deployments)
+    reasons |= set(r for c in load.clients for r in c.keyed | c.maybe_keyed)
     maybe_deleted = set(d for c in load.clients for d in c.maybe_deleted)
     for deployment_id, row in deployments.items():
         if not (deployment_id in ours or deployment_id in maybe_deleted
@@ -47,6 +49,23 @@ def ledger(load, db_url, quota):
                             'duplicate' % (deployment_id,
                                            row['status_reason']))
     return problems, dict(acknowledged)
+
+
+def _keyed(load, deployments):
+    """Keyed creates: one row each (an unanswered one: at most one)."""
+    problems = []
+    counts = collections.Counter(row['status_reason']
+                                 for row in deployments.values())
+    for client in load.clients:
+        for key in client.keyed:
+            if counts[key] != 1:
+                problems.append('Idempotency-Key %s: %d deployments, not 1'
+                                % (key, counts[key]))
+        for key in client.maybe_keyed:
+            if counts[key] > 1:
+                problems.append('Idempotency-Key %s (unanswered): %d '
+                                'deployments' % (key, counts[key]))
+    return problems
 
 
 def _rows(connection, projects):

@@ -101,6 +101,11 @@ class Client(object):
         self.maybe_deleted = set()
         self.signals = {}           # marker -> deployment id
         self.maybe_signals = {}
+        # Creates sent with an Idempotency-Key (their status_reason is the
+        # key): each must exist exactly once, however often it was sent.
+        # Kept apart from ``deployments`` so nothing changes their reason.
+        self.keyed = set()
+        self.maybe_keyed = set()
 
     # -- HTTP --------------------------------------------------------------
 
@@ -134,9 +139,11 @@ class Client(object):
                                               answer[:300]))
         return status, answer_headers, answer
 
-    def api(self, operation, method, path, body=None, ok=(200,)):
-        headers = {'X-Project-Id': self.project, 'X-User-Id': 'load',
-                   'X-Roles': 'member'}
+    def api(self, operation, method, path, body=None, ok=(200,),
+            headers=None):
+        headers = dict(headers or {}, **{
+            'X-Project-Id': self.project, 'X-User-Id': 'load',
+            'X-Roles': 'member'})
         status, headers, answer = self.request(
             operation, method, '%s/v1/%s%s' % (self.load.url, self.project,
                                                path),
@@ -177,6 +184,31 @@ class Client(object):
                 agent.server_id, reason)
         elif status in UNKNOWN:
             self.maybe_deployments.add(reason)
+
+    def create_deployment_once(self):
+        """A create with an Idempotency-Key, sent again while unanswered.
+
+        A client that lost the answer (a node died, a 503) sends the same
+        request with the same key: one deployment, whatever happened.
+        """
+        if not self.configs:
+            return self.create_config()
+        key = self.marker()
+        body = {'config_id': self.random.choice(list(self.configs)),
+                'server_id': self.random.choice(self.agents).server_id,
+                'action': 'CREATE', 'status': 'IN_PROGRESS',
+                'status_reason': key}
+        for _ in range(3):
+            status, _ = self.api('create_deployment_once', 'POST',
+                                 '/software_deployments', body, ok=(200, 400),
+                                 headers={'Idempotency-Key': key})
+            if status not in UNKNOWN:
+                break
+        if status == 200:
+            self.acknowledged['create_deployment_once'] += 1
+            self.keyed.add(key)
+        elif status in UNKNOWN:
+            self.maybe_keyed.add(key)
 
     def _mine(self):
         return self.random.choice(sorted(self.deployments)) \
@@ -284,10 +316,11 @@ class Client(object):
 
 # (operation, weight): what a thread does, as a share of its requests.
 # Polls dominate, as in a cloud; later write paths (rollout waves,
-# deadlines, Idempotency-Key creates) are further rows.
+# deadlines) are further rows.
 OPERATIONS = (
     (Client.create_config, 2),
     (Client.create_deployment, 3),
+    (Client.create_deployment_once, 1),
     (Client.update_deployment, 2),
     (Client.delete_deployment, 1),
     (Client.rotate, 1),
