@@ -91,7 +91,11 @@ class TestPluginCommands(CatalogTestCase):
         from_env = self.run_openstack(
             ['software', 'agent', 'show', server, '-f', 'json'],
             env=self.user.os_environ())
-        self.assertEqual(created, json.loads(from_env.stdout))
+        from_env = json.loads(from_env.stdout)
+        # (The poll above was recorded: agent_last_seen.)
+        self.assertIsNotNone(from_env.pop('agent_last_seen'))
+        self.assertEqual(dict(created, agent_last_seen=None),
+                         dict(from_env, agent_last_seen=None))
 
         # Rotation: the old URL is dead, the new one serves.
         rotated = self.openstack_json(
