@@ -91,6 +91,8 @@ SCENARIOS = [
     ('update', 'PUT /software_deployments/{id} (status, outputs)', 2),
     ('list_server', 'GET /software_deployments?server_id= (10 rows)', None),
     ('list_page', 'GET /software_deployments?limit=50&marker=', None),
+    ('list_status', 'GET /software_deployments?status=IN_PROGRESS&limit=50',
+     None),
     ('metadata', 'GET /software_deployments/metadata/{server} (10)', 1),
     ('agent_metadata', 'GET agent metadata_url (10 deployments)', 1),
     ('agent_metadata_304', 'GET agent metadata_url, If-None-Match: 304',
@@ -214,6 +216,9 @@ class Seeder(object):
         self.pool = pool
         self.servers = 0
         self.start = datetime.datetime(2025, 1, 1)
+        self.running_until = (datetime.datetime.now(datetime.timezone.utc)
+                              .replace(tzinfo=None)
+                              + datetime.timedelta(days=7))
 
     @property
     def rows(self):
@@ -270,6 +275,11 @@ class Seeder(object):
                     'created_at': created,
                     'updated_at': (created + datetime.timedelta(seconds=30)
                                    if complete else None),
+                    # Running ones are delivered and have hours left, as
+                    # the deadlines of a live fleet do: the sweep finds
+                    # nothing overdue, through its index.
+                    'delivered_at': None if complete else created,
+                    'deadline_at': None if complete else self.running_until,
                 })
                 if project == PROJECT:
                     self.pool.offer('deployments', deployment_id)
@@ -345,6 +355,11 @@ def build_requests(name, pool, variants=50):
                                                            marker),
                          headers=ACCEPT)
                 for marker in pool.deployments[-variants:]]
+    if name == 'list_status':
+        # Chosen by status: the deadline sweep (ix_software_deployment_
+        # deadline) runs before the page is read.
+        return [_request('GET', '%s?status=IN_PROGRESS&limit=50' % (
+            deployments,), headers=ACCEPT)]
     if name == 'metadata':
         return [_request('GET', '%s/metadata/%s' % (deployments, server),
                          headers=ACCEPT)

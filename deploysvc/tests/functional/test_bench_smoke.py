@@ -24,8 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
 BENCH = os.path.join(ROOT, 'tools', 'bench', 'bench.py')
 # Every scenario the issue asks for (plus the agent's full metadata read).
 SCENARIOS = ('create_config', 'create_deployment', 'show', 'update',
-             'list_server', 'list_page', 'metadata', 'agent_metadata',
-             'agent_metadata_304')
+             'list_server', 'list_page', 'list_status', 'metadata',
+             'agent_metadata', 'agent_metadata_304')
 CONCURRENCY = (1, 4)
 REQUESTS = 20
 ROWS = 20
