@@ -39,11 +39,11 @@ BIN = os.path.dirname(sys.executable)
 # Functional tests that need the database servers themselves (several
 # workers hammering them, an outage between the API and them), and the
 # suites that have a row of their own.
-_DATABASE_SERVERS = r'test_concurrency|test_database_outage'
+_DATABASE_SERVERS = r'test_concurrency|test_database_outage|test_read_replica'
 # The scale-out suite: one test at a time (each runs three API nodes).
 _SCALE = r'deploysvc\.tests\.functional\.scale\.'
 _OWN_SUITES = r'test_keystone|' + _DATABASE_SERVERS + '|' + _SCALE
-_SERVICES = 'pg mysql keystone galera haproxy'
+_SERVICES = 'pg pgreplica mysql keystone galera haproxy'
 
 _TOTALS = re.compile(r'- (Passed|Failed|Skipped): (\d+)')
 
@@ -181,7 +181,7 @@ def main():
                        functional, env, exclude=_OWN_SUITES)
                 stestr(tally, 'keystone (real Keystone)', functional, env,
                        regex=r'test_keystone')
-                stestr(tally, 'concurrency, outage (PostgreSQL, MariaDB)',
+                stestr(tally, 'concurrency, outage, replica (PG, MariaDB)',
                        functional, env, regex=_DATABASE_SERVERS)
                 stestr(tally, 'scale-out (Galera, HAProxy, faults)',
                        functional, env, regex=_SCALE, concurrency=1)

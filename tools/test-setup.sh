@@ -1,7 +1,8 @@
 #!/bin/bash
 # Private PostgreSQL, MariaDB and Keystone for the test suites.
 #
-#   tools/test-setup.sh start [pg] [mysql] [keystone] [galera] [haproxy]
+#   tools/test-setup.sh start [pg [pgreplica]] [mysql] [keystone] [galera]
+#                             [haproxy]
 #                                     (default: pg mysql keystone)
 #   tools/test-setup.sh stop
 #   tools/test-setup.sh galera-node stop|start N   (the fault tests)
@@ -87,6 +88,7 @@ start_pg() {
         --no-locale --auth-local=trust --auth-host=scram-sha-256 --no-sync \
         >>"$LOGS/pg.log"
     port=$(free_port)
+    echo "$port" >"$RUN/pg.port"
     # No durability: the data lives as long as the test run.
     spawn pg "${as_pg[@]}" "$bin/postgres" -D "$pgdir/data" -p "$port" \
         -k "$pgdir" -c listen_addresses=127.0.0.1 -c fsync=off \
@@ -99,7 +101,42 @@ start_pg() {
     "${psql[@]}" -c "CREATE ROLE deploysvc LOGIN CREATEDB PASSWORD '$pw'" \
         -c "CREATE DATABASE deploysvc OWNER deploysvc"
     echo "DEPLOYSVC_TEST_PG_URL=postgresql+psycopg2://deploysvc:$pw@127.0.0.1:$port/deploysvc" >>"$RUN/env"
+    echo "$pw" >"$RUN/pg.pw"
     say "PostgreSQL on 127.0.0.1:$port"
+}
+
+# A hot standby of the PostgreSQL above, streaming from it: the read
+# replica of [database] slave_connection.  Databases made on the primary
+# (one per test) appear on it.  The deploysvc user may pause and resume
+# its replay (granted in template1, so every new database has the grant):
+# the replica tests make a lag that way, as long as they need it.
+start_pgreplica() {
+    local bin pgdir primary port pw fn
+    [ -e "$RUN/pg.port" ] || die "pgreplica is a standby of pg: start pg first"
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    pgdir=$(cat "$RUN/pg.dir")
+    primary=$(cat "$RUN/pg.port")
+    pw=$(cat "$RUN/pg.pw")
+    local as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups)
+    local psql=("$bin/psql" -X -q -h "$pgdir" -p "$primary" -U postgres
+                -v ON_ERROR_STOP=1)
+    for fn in pg_wal_replay_pause pg_wal_replay_resume; do
+        "${psql[@]}" -d template1 -c "GRANT EXECUTE ON FUNCTION $fn() TO deploysvc"
+        "${psql[@]}" -d deploysvc -c "GRANT EXECUTE ON FUNCTION $fn() TO deploysvc"
+    done
+    # -R: a standby (standby.signal, primary_conninfo over the socket).
+    "${as_pg[@]}" "$bin/pg_basebackup" -h "$pgdir" -p "$primary" \
+        -U postgres -D "$pgdir/replica" -R -X stream --no-sync \
+        >>"$LOGS/pgreplica.log" 2>&1
+    port=$(free_port)
+    spawn pgreplica "${as_pg[@]}" "$bin/postgres" -D "$pgdir/replica" \
+        -p "$port" -k "$pgdir" -c listen_addresses=127.0.0.1 -c fsync=off \
+        -c synchronous_commit=off -c full_page_writes=off \
+        -c max_connections=200 -c hot_standby=on
+    wait_for pgreplica 60 "$bin/psql" -X -q -h "$pgdir" -p "$port" \
+        -U postgres -c 'SELECT 1'
+    echo "DEPLOYSVC_TEST_PG_REPLICA_URL=postgresql+psycopg2://deploysvc:$pw@127.0.0.1:$port/deploysvc" >>"$RUN/env"
+    say "PostgreSQL hot standby on 127.0.0.1:$port"
 }
 
 start_mysql() {
@@ -337,7 +374,7 @@ stop() {
         pid=$(cat "$pidfile")
         name=$(basename "$pidfile" .pid)
         mine=$DIR
-        [ "$name" != pg ] || mine=$(cat "$RUN/pg.dir")
+        case $name in pg|pgreplica) mine=$(cat "$RUN/pg.dir") ;; esac
         [ "${name#galera-}" = "$name" ] || mine=$(cat "$RUN/galera.dir")
         # The PID is ours while its command line names our data directory;
         # a process that merely reuses the number is left alone.
@@ -354,7 +391,8 @@ stop() {
         rm -f "$pidfile"
     done
     if [ -e "$RUN/pg.dir" ]; then
-        rm -rf "$(cat "$RUN/pg.dir")" "$RUN/pg.dir"
+        rm -rf "$(cat "$RUN/pg.dir")" "$RUN/pg.dir" "$RUN/pg.port" \
+            "$RUN/pg.pw"
     fi
     if [ -e "$RUN/galera.dir" ]; then
         rm -rf "$(cat "$RUN/galera.dir")" "$RUN/galera.dir"
@@ -373,5 +411,5 @@ case "${1:-}" in
             start) galera_node_start "${3:?node}" ;;
             *) die "usage: $0 galera-node stop|start N" ;;
         esac ;;
-    *) die "usage: $0 start [pg] [mysql] [keystone] [galera] [haproxy] | stop | galera-node stop|start N" ;;
+    *) die "usage: $0 start [pg] [pgreplica] [mysql] [keystone] [galera] [haproxy] | stop | galera-node stop|start N" ;;
 esac

@@ -70,21 +70,16 @@ def _if_modified_since(environ):
         return None
 
 
-def serve_metadata(environ, start_response, credential_id, mac):
-    """GET/HEAD of a metadata URL, at the WSGI level (the hottest path).
-
-    A 304 costs one primary-key read and no document; an unchanged
-    document comes from the worker's cache.
-    """
-    server = agents.by_credential(credential_id)
+def _verified(server, credential_id, mac):
+    """``server`` if the mac is its credential's, else None."""
     if server is None or not tokens.verify(server.secret, tokens.METADATA,
                                            credential_id, mac):
-        return _not_found()(environ, start_response)
-    if agents.seen_due(server, cfg.CONF.deployment.agent_seen_interval):
-        # At most one write per server and interval (agent_last_seen).
-        agents.seen(server.credential_id,
-                    cfg.CONF.deployment.agent_seen_interval)
-    base = urls.base_url(environ)
+        return None
+    return server
+
+
+def _validators(environ, server, base):
+    """The document's ETag and dates, and whether the agent's copy is it."""
     etag = metadata.etag(server.credential_id, server.revision, base)
     headers = [('ETag', etag), ('Cache-Control', 'no-cache')]
     # changed_at is naive UTC: timestamp() would read it as local time.
@@ -104,10 +99,52 @@ def serve_metadata(environ, start_response, credential_id, mac):
     else:
         since = _if_modified_since(environ)
         fresh = (last_modified and since is not None and changed <= since)
+    return etag, headers, fresh
+
+
+def _seen(server):
+    if agents.seen_due(server, cfg.CONF.deployment.agent_seen_interval):
+        # At most one write per server and interval (agent_last_seen).
+        agents.seen(server.credential_id,
+                    cfg.CONF.deployment.agent_seen_interval)
+
+
+def _not_modified(start_response, headers):
+    headers.append(('Content-Length', '0'))
+    start_response('304 Not Modified', headers)
+    return []
+
+
+def serve_metadata(environ, start_response, credential_id, mac):
+    """GET/HEAD of a metadata URL, at the WSGI level (the hottest path).
+
+    A 304 costs one primary-key read and no document; an unchanged
+    document comes from the worker's cache.
+    """
+    base = urls.base_url(environ)
+    if (engine.has_replica() and ('HTTP_IF_NONE_MATCH' in environ
+                                  or 'HTTP_IF_MODIFIED_SINCE' in environ)):
+        # A conditional poll asks the replica first.  It answers 304 only
+        # for the document of the revision it has: one the agent holds,
+        # so the agent is at most as late as the replica (a later poll
+        # catches up).  An agent that holds a newer document than the
+        # replica's (served by the primary) gets no 304 here, and the
+        # primary answers it below: never an older document.
+        lagging = _verified(agents.by_credential_lagging(credential_id),
+                            credential_id, mac)
+        if lagging is not None:
+            etag, headers, fresh = _validators(environ, lagging, base)
+            if fresh:
+                _seen(lagging)
+                return _not_modified(start_response, headers)
+    server = _verified(agents.by_credential(credential_id), credential_id,
+                       mac)
+    if server is None:
+        return _not_found()(environ, start_response)
+    _seen(server)
+    etag, headers, fresh = _validators(environ, server, base)
     if fresh:
-        headers.append(('Content-Length', '0'))
-        start_response('304 Not Modified', headers)
-        return []
+        return _not_modified(start_response, headers)
     body = _DOCUMENTS.get(etag)
     if body is None:
         pairs = deployments.served(server.project_id, server.server_id)

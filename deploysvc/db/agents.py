@@ -87,15 +87,31 @@ def delete(w, context, server_id):
         raise exception.AgentNotFound(server_id=server_id)
 
 
+def _by_credential(w, credential_id):
+    row = w.execute(_BY_CREDENTIAL,
+                    {'p_credential_id': credential_id}).first()
+    return None if row is None else models.Agent._make(row)
+
+
 @engine.reader
 def by_credential(w, credential_id):
     """The credential with this id, whichever project owns it, or None.
 
     Every agent poll starts here, and most end here with a 304.
     """
-    row = w.execute(_BY_CREDENTIAL,
-                    {'p_credential_id': credential_id}).first()
-    return None if row is None else models.Agent._make(row)
+    return _by_credential(w, credential_id)
+
+
+@engine.replica_reader
+def by_credential_lagging(w, credential_id):
+    """``by_credential`` as the replica has it.
+
+    ``[database] slave_connection``; the primary's row when there is no
+    replica.  For the agent's conditional polls only: a 304 from an older
+    revision is as good as one the agent gets a moment before the change;
+    anything else is answered from the primary's row.
+    """
+    return _by_credential(w, credential_id)
 
 
 @engine.reader

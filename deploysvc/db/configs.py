@@ -69,7 +69,7 @@ def check_usable(w, context, config_id):
         raise exception.ConfigNotFound(config_id=config_id)
 
 
-@engine.reader
+@engine.replica_reader
 def page(w, context, limit, marker=None, all_projects=False, after=None):
     """Newest first (Heat's order); an unknown marker is ignored.
 

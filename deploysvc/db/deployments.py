@@ -207,13 +207,13 @@ def page(context, filters=None, limit=None, marker=None,
             else row for row in rows]
 
 
-@engine.reader
+@engine.replica_reader
 def _overdue(w, context):
     return [models.Deployment._make(row) for row in w.execute(
         *_OVERDUE.bind(context, p_now=query.now()))]
 
 
-@engine.reader
+@engine.replica_reader
 def _page(w, context, filters, limit, marker, sort_key, sort_dir, after):
     if context.is_admin:
         visible, params = 'any', {}

@@ -23,6 +23,12 @@ was parked) is dropped and the work runs once more on a new connection.
 Connections older than ``[database] connection_recycle_time`` are replaced
 before use.
 
+With ``[database] slave_connection`` set, the reads that tolerate a
+lagging copy run on that replica (``replica_reader``): the lists of configs
+and deployments, and the agent's conditional poll (see
+doc/source/admin/high-availability.rst, "Read replicas").  Everything else,
+and every read when no replica is configured, runs on the primary.
+
 The statements of the hot requests are built once at import and compiled
 once per dialect (deploysvc.db.statement); the others are ordinary Core
 statements.  SQLite runs the same code: the unit tests exercise what
@@ -47,7 +53,11 @@ LOG = logging.getLogger(__name__)
 # Engine creation and configuration only: transactions are ``read`` and
 # ``write`` below, not the facade's reader/writer sessions.
 context_manager = enginefacade.transaction_context()
-_STATE = {'configured': False, 'recycle': None, 'parking': None}
+# Each access of ``reader``/``writer`` makes a new clone (~4 µs); the
+# clones read the root's factory, which test fixtures patch, on each use.
+_WRITER = context_manager.writer
+_READER = context_manager.reader
+_STATE = {'configured': False, 'recycle': None, 'parking': {}}
 
 
 def configure(conf):
@@ -60,14 +70,23 @@ def configure(conf):
 
 
 def get_engine():
-    return context_manager.writer.get_engine()
+    return _WRITER.get_engine()
+
+
+def get_replica_engine():
+    """The replica's engine: the primary's when there is no replica."""
+    return _READER.get_engine()
+
+
+def has_replica():
+    """Whether ``[database] slave_connection`` names a replica."""
+    return get_replica_engine() is not get_engine()
 
 
 def close_parked():
     """Close the parked connections (tests, before an engine goes)."""
-    parking = _STATE['parking']
-    _STATE['parking'] = None
-    if parking is not None:
+    parked, _STATE['parking'] = _STATE['parking'], {}
+    for parking in parked.values():
         parking.close()
 
 
@@ -76,6 +95,7 @@ def dispose():
     close_parked()
     if _STATE['configured']:
         get_engine().dispose()
+        get_replica_engine().dispose()
 
 
 class Work(object):
@@ -155,20 +175,31 @@ def _close(connection):
         pass
 
 
-def _parking():
+def _parking(replica=False):
     engine = get_engine()
-    parking = _STATE['parking']
+    if replica:
+        # Without a replica the reader engine is the primary's: its reads
+        # share the primary's parked connections.
+        replica_engine = get_replica_engine()
+        replica = replica_engine is not engine
+        engine = replica_engine
+    parking = _STATE['parking'].get(replica)
     if parking is None or parking.engine is not engine:
         # A new engine (tests patch it): the old one's connections go.
         if parking is not None:
             parking.close()
-        parking = _STATE['parking'] = _Parking(engine, _STATE['recycle'])
+        parking = _STATE['parking'][replica] = _Parking(
+            engine, _STATE['recycle'])
     return parking
 
 
-def read(work):
-    """``work(w)`` on an autocommit connection; returns its result."""
-    return _run(work, False)
+def read(work, replica=False):
+    """``work(w)`` on an autocommit connection; returns its result.
+
+    On the replica if ``replica`` and one is configured (its data may lag
+    behind the primary's by the replication delay).
+    """
+    return _run(work, False, replica)
 
 
 # The one place for the retry of whole write transactions: a deadlock (or
@@ -197,8 +228,8 @@ def _connect(parking, transactional):
         raise exception.DatabaseUnavailable() from e
 
 
-def _run(work, transactional):
-    parking = _parking()
+def _run(work, transactional, replica=False):
+    parking = _parking(replica)
     retried = False
     while True:
         connection, born = _connect(parking, transactional)
@@ -248,6 +279,18 @@ def reader(function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         return read(lambda w: function(w, *args, **kwargs))
+    return wrapper
+
+
+def replica_reader(function):
+    """Decorate ``function(w, ...)`` to run as ``read`` on the replica.
+
+    Only for reads whose callers accept data as old as the replication
+    delay: a caller that must see its own writes uses ``reader``.
+    """
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return read(lambda w: function(w, *args, **kwargs), replica=True)
     return wrapper
 
 

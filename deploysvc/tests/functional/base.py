@@ -140,12 +140,15 @@ class ConfFileFixture(fixtures.Fixture):
     127.0.0.1 with ``workers`` processes and ``sync_db_on_startup``, and a
     database of its own: SQLite in the directory, or a new database on the
     server named by ``DEPLOYSVC_TEST_DB_URL`` (dropped on cleanup).
+    ``replica_url``: a server replicating that one, whose copy of the
+    database is ``[database] slave_connection``.
     """
 
-    def __init__(self, workers=2, extra_conf=''):
+    def __init__(self, workers=2, extra_conf='', replica_url=None):
         super().__init__()
         self.workers = workers
         self.extra_conf = extra_conf
+        self.replica_url = replica_url
 
     def _setUp(self):
         self.state_path = self.useFixture(fixtures.TempDir()).path
@@ -164,6 +167,12 @@ class ConfFileFixture(fixtures.Fixture):
             admin_url, 'deploysvc_f%d_%d' % (os.getpid(), self.port))
         database.create()
         self.addCleanup(database.drop)
+        if self.replica_url:
+            self.replica_db_url = _ServerDatabase(self.replica_url,
+                                                  database.name).url
+            # Right after [database] connection (text() below).
+            self.extra_conf = 'slave_connection = %s\n%s' % (
+                self.replica_db_url, self.extra_conf)
         return database.url
 
     def text(self):
@@ -195,17 +204,19 @@ class ServerFixture(fixtures.Fixture):
     process group) and ``log_path``.
     """
 
-    def __init__(self, workers=2, project_id=PROJECT, extra_conf=''):
+    def __init__(self, workers=2, project_id=PROJECT, extra_conf='',
+                 replica_url=None):
         super().__init__()
         self.workers = workers
         self.project_id = project_id
         self.extra_conf = extra_conf
+        self.replica_url = replica_url
         self.process = None
         self._log_text = None
 
     def _setUp(self):
-        self.conf = self.useFixture(ConfFileFixture(self.workers,
-                                                    self.extra_conf))
+        self.conf = self.useFixture(ConfFileFixture(
+            self.workers, self.extra_conf, self.replica_url))
         self.port = self.conf.port
         self.url = 'http://127.0.0.1:%d' % self.port
         self.endpoint = self.project_endpoint(self.project_id)

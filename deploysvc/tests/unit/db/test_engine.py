@@ -114,6 +114,33 @@ class TestParking(base.TestCase):
         self.assertNotEqual(before, after)
         self.assertEqual(after, db_engine.read(_backend_id))
 
+    def test_without_a_replica_replica_reads_share_the_primary(self):
+        self.assertFalse(db_engine.has_replica())
+        primary = db_engine.read(_backend_id)
+        self.assertEqual(primary, db_engine.read(_backend_id, replica=True))
+        self.assertIs(db_engine.get_engine(), db_engine.read(
+            lambda w: w.connection.engine, replica=True))
+
+    def test_replica_reads_run_on_the_replica_and_only_they(self):
+        replica = sa.create_engine('sqlite://')
+        self.addCleanup(replica.dispose)
+        self.useFixture(fixtures.MockPatchObject(
+            db_engine, 'get_replica_engine', return_value=replica))
+        self.assertTrue(db_engine.has_replica())
+
+        def engine_of(w):
+            return w.connection.engine
+
+        # (how the work runs, the engine it runs on)
+        for run, expected in (
+                (lambda: db_engine.read(engine_of, replica=True), replica),
+                (lambda: db_engine.replica_reader(engine_of)(), replica),
+                (lambda: db_engine.read(engine_of), db_engine.get_engine()),
+                (lambda: db_engine.reader(engine_of)(),
+                 db_engine.get_engine()),
+                (lambda: db_engine.write(engine_of), db_engine.get_engine())):
+            self.assertIs(expected, run())
+
     def test_engine_change_drops_the_parking(self):
         before = db_engine.read(_backend_id)
         other = sa.create_engine('sqlite://')
