@@ -17,10 +17,12 @@ are exact (check.ledger).  The figures of each run are appended to
 """
 
 import concurrent.futures
+import datetime
 import http.client
 import json
 import os
 import threading
+import time
 import uuid
 
 import fixtures
@@ -256,6 +258,55 @@ class TestMultiWriter(ScaleTestCase):
         self.assertEqual(200, status, body)
         self.assertEqual(1, paths.count(body['server_agent'][
             'metadata_url'].split(self.cluster.url)[1]))
+
+    def test_one_deadline_transition(self):
+        """A deadline noticed on three nodes at once fails it once.
+
+        A deployment whose server never polls passes its delivery
+        deadline; then shows, lists by status (the deadline sweep) and
+        cancels reach the three nodes together.  One of them fails it
+        (TIMED_OUT_DELIVERY, one event); every show and list says so,
+        and every cancel finds nothing left to cancel.
+        """
+        status, body = self.call(
+            self.node(0), 'POST', '/software_deployments',
+            {'config_id': self.config_id, 'server_id': 'late',
+             'status': 'IN_PROGRESS', 'delivery_timeout': 1})
+        self.assertEqual(200, status, body)
+        deployment = body['software_deployment']
+        path = '/software_deployments/%s' % deployment['id']
+        deadline = datetime.datetime.strptime(
+            deployment['deadline_at'], '%Y-%m-%dT%H:%M:%SZ').replace(
+                tzinfo=datetime.timezone.utc)
+        # The deadline is a time on this machine's clock: wait for it (at
+        # most delivery_timeout, 1 s, plus the second it was rounded to).
+        remaining = (deadline - datetime.datetime.now(
+            datetime.timezone.utc)).total_seconds()
+        time.sleep(max(0.0, remaining) + 1)
+        # (request, answer)
+        requests = (
+            (('GET', path, None), 200),
+            (('GET', '/software_deployments?status=IN_PROGRESS', None), 200),
+            (('POST', path + '/cancel', {}), 409),
+        ) * 3
+        results = simultaneously([
+            lambda i=i, call=call: self.call(self.node(i), *call)
+            for i, (call, _) in enumerate(requests)])
+        self.assertEqual([answer for _, answer in requests],
+                         [status for status, _ in results], results)
+        for (call, _), (_, body) in zip(requests, results):
+            if call[0] == 'GET' and call[1] == path:
+                self.assertEqual(('FAILED', 'TIMED_OUT_DELIVERY'), (
+                    body['software_deployment']['status'],
+                    body['software_deployment']['status_reason_code']))
+            elif call[0] == 'GET':
+                self.assertNotIn(deployment['id'], [
+                    d['id'] for d in body['software_deployments']])
+        status, body = self.call(self.node(1), 'GET', path + '/events')
+        self.assertEqual(200, status, body)
+        self.assertEqual(['TIMED_OUT_DELIVERY'], [
+            event['reason_code'] for event in body['events']
+            if event['status_to'] == 'FAILED'])
 
     def test_caches_follow_other_nodes(self):
         """Agents polling every node while another node changes their data.
