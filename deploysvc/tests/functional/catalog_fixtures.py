@@ -22,37 +22,8 @@ CLOUD = 'deploysvc-test'
 REGION = 'DeploysvcRegion'
 
 
-def register(service_type, url, region=keystone_fixtures.REGION):
-    """The ``service_type`` endpoints of ``region`` are ``url`` only.
-
-    Creates the region and the service when they are missing.
-    """
-    admin = keystone_fixtures.Identity('ADMIN').session()
-    base_url = keystone_fixtures.keystone_url()
-
-    def call(method, path, body=None, **params):
-        response = admin.request(base_url + path, method, json=body,
-                                 params=params, raise_exc=True)
-        return response.json() if response.content else None
-
-    if region not in [r['id'] for r in call('GET', '/regions')['regions']]:
-        call('POST', '/regions', {'region': {'id': region}})
-    services = call('GET', '/services', type=service_type)['services']
-    if services:
-        service_id = services[0]['id']
-    else:
-        service_id = call('POST', '/services', {'service': {
-            'type': service_type, 'name': 'deploysvc',
-            'description': 'Software configs and deployments'}})[
-            'service']['id']
-    for endpoint in call('GET', '/endpoints',
-                         service_id=service_id)['endpoints']:
-        if endpoint['region_id'] == region:
-            call('DELETE', '/endpoints/' + endpoint['id'])
-    for interface in ('public', 'internal', 'admin'):
-        call('POST', '/endpoints', {'endpoint': {
-            'service_id': service_id, 'interface': interface, 'url': url,
-            'region_id': region}})
+# The catalog's endpoints of a service type in a region.
+register = keystone_fixtures.register
 
 
 def write_clouds_yaml(directory, identity, **extra):

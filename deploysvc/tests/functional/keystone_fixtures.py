@@ -113,9 +113,18 @@ def revoke(token):
 def register_endpoint(url):
     """Point the catalog's ``orchestration`` endpoints at ``url``.
 
-    Creates the ``deploysvc`` orchestration service when missing; every
-    public/internal/admin endpoint of it in the region is replaced by one
-    on ``url``.  Hold ``catalog_lock()`` meanwhile.
+    Those of other regions go too: a client that names no region finds
+    this server only.  Hold ``catalog_lock()`` meanwhile.
+    """
+    register('orchestration', url, other_regions=True)
+
+
+def register(service_type, url, region=REGION, other_regions=False):
+    """The ``service_type`` endpoints of ``region`` are ``url`` only.
+
+    Creates the region and the service when they are missing; every
+    public/internal/admin endpoint of the service in the region (in every
+    region with ``other_regions``) is replaced by one on ``url``.
     """
     admin = Identity('ADMIN').session()
     base_url = keystone_url()
@@ -125,19 +134,31 @@ def register_endpoint(url):
                                  params=params, raise_exc=True)
         return response.json() if response.content else None
 
-    services = call('GET', '/services', type='orchestration')['services']
+    if region not in [r['id'] for r in call('GET', '/regions')['regions']]:
+        call('POST', '/regions', {'region': {'id': region}})
+    services = call('GET', '/services', type=service_type)['services']
     if services:
         service_id = services[0]['id']
     else:
         service_id = call('POST', '/services', {'service': {
-            'type': 'orchestration', 'name': 'deploysvc'}})['service']['id']
+            'type': service_type, 'name': 'deploysvc',
+            'description': 'Software configs and deployments'}})[
+            'service']['id']
     for endpoint in call('GET', '/endpoints',
                          service_id=service_id)['endpoints']:
-        call('DELETE', '/endpoints/' + endpoint['id'])
+        if other_regions or endpoint['region_id'] == region:
+            call('DELETE', '/endpoints/' + endpoint['id'])
     for interface in ('public', 'internal', 'admin'):
         call('POST', '/endpoints', {'endpoint': {
             'service_id': service_id, 'interface': interface, 'url': url,
-            'region_id': REGION}})
+            'region_id': region}})
+
+
+def hold_catalog(test):
+    """``catalog_lock()`` for the rest of ``test`` (released at clean-up)."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(catalog_lock())
+    test.addCleanup(stack.close)
 
 
 @contextlib.contextmanager

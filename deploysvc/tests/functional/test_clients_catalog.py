@@ -7,7 +7,6 @@ under ``orchestration`` for heatclient and openstacksdk in a cloud without
 Heat (the install guide's two registrations).
 """
 
-import contextlib
 import json
 
 import fixtures
@@ -27,9 +26,8 @@ class CatalogTestCase(base.OpenStackCLI, keystone_base.KeystoneTestCase):
     def setUp(self):
         super().setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path
-        stack = contextlib.ExitStack()
-        stack.enter_context(keystone_fixtures.catalog_lock())
-        self.addCleanup(stack.close)
+        # The catalog is global: hold it for the whole test.
+        keystone_fixtures.hold_catalog(self)
         for service_type in (catalog.OWN, catalog.ORCHESTRATION):
             catalog.register(service_type, self.server.catalog_url)
         self.user = self.identities['DEMO_MEMBER']

@@ -4,7 +4,6 @@ Identities and tokens: see keystone_base.  Without
 ``DEPLOYSVC_TEST_KEYSTONE_URL`` every test fails, saying so.
 """
 
-import contextlib
 import json
 import os
 
@@ -81,9 +80,7 @@ class TestThroughTheCatalog(base.OpenStackCLI, keystone_base.KeystoneTestCase):
         super().setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path
         # The catalog is global: hold it for the whole test.
-        stack = contextlib.ExitStack()
-        stack.enter_context(keystone_fixtures.catalog_lock())
-        self.addCleanup(stack.close)
+        keystone_fixtures.hold_catalog(self)
         self.server.register_endpoint()
 
     def openstack(self, *args, **kw):
