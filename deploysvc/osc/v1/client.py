@@ -60,11 +60,23 @@ class Client(object):
         self._call('DELETE', '/server_agents/%s' % _id(server_id))
 
     def list_events(self, deployment_id, limit=None, marker=None):
+        """One page of at most ``limit`` events; without it, all of them.
+
+        The server cuts a page at its ``[api] max_limit`` and says so with
+        ``events_links``: without a limit the pages are followed (with
+        the last event's id as marker) to the end of the history.
+        """
+        path = '/software_deployments/%s/events' % _id(deployment_id)
         params = dict((key, value) for key, value in
                       (('limit', limit), ('marker', marker))
                       if value is not None)
-        return self._call('GET', '/software_deployments/%s/events'
-                          % _id(deployment_id), params=params)['events']
+        body = self._call('GET', path, params=params)
+        events = body['events']
+        while limit is None and body.get('events_links') and body['events']:
+            body = self._call('GET', path,
+                              params={'marker': body['events'][-1]['id']})
+            events.extend(body['events'])
+        return events
 
     def cancel_deployment(self, deployment_id):
         return self._call('POST', '/software_deployments/%s/cancel'

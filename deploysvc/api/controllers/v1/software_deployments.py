@@ -128,9 +128,16 @@ class EventsController(object):
         context.can(policies.EVENTS)
         params = pecan.request.GET
         marker = util.int_param(params, 'marker')
-        rows = deployments.history(context, self.deployment_id,
-                                   util.page_limit(params), marker)
-        return util.respond({'events': [views.event(row) for row in rows]})
+
+        def fetch(limit, after):
+            return deployments.history(
+                context, self.deployment_id, limit,
+                marker if after is None else after.id)
+
+        # Always a page (at most [api] max_limit events), with a next link
+        # when the history goes on: a long history is never cut silently.
+        return util.respond_list('events', views.event, fetch,
+                                 util.page_limit(params))
 
 
 class SignalController(object):

@@ -125,6 +125,38 @@ class TestEvents(agent_base.AgentTestCase):
         self.assertEqual(2, len(self.events(deployment['id'], '?limit=50')))
         self.assertEqual(1, len(self.events(deployment['id'], '?limit=1')))
 
+    def test_a_cut_page_says_where_it_goes_on(self):
+        # (query, events per page while following the next links)
+        self.config(max_limit=2, group='api')
+        deployment, _, url = self.setup_signal()
+        for n in range(3):
+            self.signal(url, {'n': n})
+        everything = []
+        for query, sizes in (('', [2, 2]), ('?limit=1', [1, 1, 1, 1]),
+                             ('?limit=9', [2, 2])):
+            path = '/software_deployments/%s/events%s' % (deployment['id'],
+                                                          query)
+            seen, sizes_seen = [], []
+            while path:
+                response = self.get(path, status=200)
+                body = response.json
+                sizes_seen.append(len(body['events']))
+                seen.extend(body['events'])
+                links = body.get('events_links')
+                if links is None:
+                    self.assertNotIn('Link', response.headers)
+                    path = None
+                    continue
+                self.assertEqual('next', links[0]['rel'])
+                self.assertIn(links[0]['href'], response.headers['Link'])
+                path = links[0]['href'].split('/v1/%s' % self.project_id,
+                                              1)[1]
+            self.assertEqual(sizes, sizes_seen, query)
+            everything.append(seen)
+        self.assertEqual(4, len(everything[0]))
+        self.assertEqual(everything[0], everything[1])
+        self.assertEqual(everything[0], everything[2])
+
     @ddt.data(('marker', 'abc', "Only integer is acceptable by 'marker'."),
               ('limit', 'x', "Only integer is acceptable by 'limit'."),
               ('limit', '-1', "Value '-1' is invalid for 'limit' which only "

@@ -140,6 +140,24 @@ class TestCommands(testtools.TestCase):
             [(('/software_deployments/%s/events' % DEPLOYMENT, 'GET'),
               {'raise_exc': False, 'params': params})], self.requested())
 
+    @ddt.data(([], [{}, {'marker': 2}], [SIGNAL, CREATED]),
+              (['--marker', '9'], [{'marker': 9}, {'marker': 2}],
+               [SIGNAL, CREATED]),
+              (['--limit', '1'], [{'limit': 1}], [SIGNAL]))
+    @ddt.unpack
+    def test_event_list_follows_the_pages_unless_limited(
+            self, args, params, listed):
+        # The server cut the history after SIGNAL (its [api] max_limit).
+        more = [{'rel': 'next', 'href': 'https://deploy.example.com/v1/p/'
+                 'software_deployments/%s/events?marker=2' % DEPLOYMENT}]
+        out = self.run_command(
+            events.ListEvents, [DEPLOYMENT, '-f', 'json'] + args,
+            answer(200, {'events': [SIGNAL], 'events_links': more}),
+            answer(200, {'events': [CREATED]}))
+        self.assertEqual(listed, json.loads(out))
+        self.assertEqual(params, [kwargs['params']
+                                  for _, kwargs in self.requested()])
+
     @ddt.data(['--limit', '0'], ['--limit', 'x'], ['--marker', 'abc'], [])
     def test_event_list_bad_arguments(self, args):
         command = events.ListEvents(self.app, None)
