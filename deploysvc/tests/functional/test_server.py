@@ -152,7 +152,7 @@ class ServerStopTest(testtools.TestCase):
         # SIGKILL after the timeout would give -9).
         self.assertEqual(0, server.stop())
         self.assertEqual([], [pid for pid in workers if _alive(pid)])
-        self.assertIn('Shutting down: Master', server.log())
+        self.assertIn('goodbye to uWSGI', server.log())
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.settimeout(5)
             self.assertEqual(errno.ECONNREFUSED,
@@ -194,28 +194,39 @@ class ManageTest(testtools.TestCase):
 
 
 # Runs deploysvc.cmd.api.main() with no argument, in a process whose HOME
-# and working directory are a temporary directory; gunicorn's run() is
-# replaced by a recorder so nothing listens on the default port.
+# and working directory are a temporary directory; the hand-over to uWSGI
+# is replaced by a recorder, and the socket is bound to a free port (tests
+# run in parallel) while the address asked for is recorded.
 _NO_CONFIG_SCRIPT = '''
 import json
 import sys
 
 from deploysvc.cmd import api
+from deploysvc.cmd import served
+
+asked = []
+listen = api.listen
 
 
-def run(self):
+def free_listen(host, port, backlog):
+    asked.append('%s:%d' % (host, port))
+    return listen('127.0.0.1', 0, backlog)
+
+
+def run(args):
     conf = api.CONF
     with open(sys.argv[1], 'w') as f:
         json.dump({'config_file': list(conf.config_file),
                    'sync_db_on_startup': conf.api.sync_db_on_startup,
                    'connection': conf.database.connection,
                    'auth_strategy': conf.auth_strategy,
-                   'bind': self.cfg.bind,
-                   'workers': self.cfg.workers,
-                   'application': self.load() is self.application}, f)
+                   'bind': asked,
+                   'workers': int(args[args.index('--processes') + 1]),
+                   'application': served.application is not None}, f)
 
 
-api.Server.run = run
+api.listen = free_listen
+api.run = run
 api.main(sys.argv[2:])
 '''
 
@@ -229,7 +240,7 @@ class NoConfigFileTest(testtools.TestCase):
     def run_main(self, *args):
         """deploysvc.cmd.api.main(args) with HOME and cwd in a temp dir.
 
-        Returns what Server.run saw, and the program's output.
+        Returns what the hand-over to uWSGI saw, and the program's output.
         """
         recorded = os.path.join(self.home, 'recorded.json')
         result = subprocess.run(
