@@ -3,7 +3,7 @@
 ``ServerFixture`` writes a configuration file into a temporary directory
 (noauth, SQLite in that directory unless ``DEPLOYSVC_TEST_DB_URL`` names a
 PostgreSQL or MariaDB server), starts the ``deploysvc-api`` console script
-(gunicorn, several workers) on a free port of 127.0.0.1, waits until it
+(uWSGI, several workers) on a free port of 127.0.0.1, waits until it
 answers and stops the whole process group on cleanup.  Its log is attached
 to any failing test of a ``FunctionalTestCase``.
 """
@@ -191,7 +191,7 @@ class ServerFixture(fixtures.Fixture):
 
     Attributes once set up: ``conf`` (the ConfFileFixture), ``port``,
     ``url`` (``http://127.0.0.1:PORT``), ``endpoint`` (``url/v1/`` +
-    ``project_id``), ``process`` (the gunicorn master, leader of its own
+    ``project_id``), ``process`` (the uWSGI master, leader of its own
     process group) and ``log_path``.
     """
 
@@ -250,8 +250,8 @@ class ServerFixture(fixtures.Fixture):
                     raise RuntimeError('GET / answered %s:\n%s'
                                        % (status, self.log()))
                 break
-        # gunicorn answers once its first worker runs; let the others boot
-        # too (tests check how many there are).
+        # The server may answer once its first worker runs; let the others
+        # boot too (tests check how many there are).
         self.wait_for_workers(deadline)
 
     def wait_for_workers(self, deadline):

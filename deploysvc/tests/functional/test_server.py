@@ -123,9 +123,8 @@ class RunningServerTest(base.FunctionalTestCase):
         self.assertEqual(HEAD, revision)
 
     def test_workers_serve_concurrently(self):
-        # A client that sends half a request keeps one sync worker busy
-        # (connections are accepted in order); another request is still
-        # answered, by the other worker.
+        # A client that sends half a request holds one thread of a worker;
+        # another request is still answered (by another thread or worker).
         with socket.create_connection(('127.0.0.1', self.server.port),
                                       timeout=30) as slow:
             slow.sendall(b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n')
@@ -157,6 +156,34 @@ class ServerStopTest(testtools.TestCase):
             sock.settimeout(5)
             self.assertEqual(errno.ECONNREFUSED,
                              sock.connect_ex(('127.0.0.1', server.port)))
+
+
+class AccessLogTest(testtools.TestCase):
+
+    def test_access_lines_through_oslo_log(self):
+        server = self.useFixture(base.ServerFixture(
+            workers=1, extra_conf='[api]\naccess_log = true\n'))
+        secret = 'f' * 64
+        agent_path = '/agent/v1/metadata/%s/%s' % ('c' * 36, secret)
+        self.assertEqual(200, server.request('GET', '/healthcheck').status)
+        self.assertEqual(404, server.request('GET', agent_path).status)
+
+        # One line per request (the fixture's start-up GET / too).
+        lines = dict((line.partition('"')[2].split()[1], line)
+                     for line in server.log().splitlines()
+                     if ' deploysvc.api.access ' in line)
+        self.assertEqual({'/', '/healthcheck', '/agent/v1/metadata/%s/***'
+                          % ('c' * 36)}, set(lines))
+        # oslo.log's format: time, pid, level, logger, [context] message.
+        self.assertRegex(
+            lines['/healthcheck'],
+            r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ INFO '
+            r'deploysvc\.api\.access \[.*\] 127\.0\.0\.1 '
+            r'"GET /healthcheck HTTP/1\.1" status: 200 len: 5 time: ')
+        # An agent URL's last segment is its secret: not logged.
+        agent_line = lines['/agent/v1/metadata/%s/***' % ('c' * 36)]
+        self.assertIn('status: 404', agent_line)
+        self.assertNotIn(secret, server.log())
 
 
 class ManageTest(testtools.TestCase):
