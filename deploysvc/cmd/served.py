@@ -9,6 +9,7 @@ shared until written).
 Two small filters sit around the pipeline, here because they are about
 this server and not about the API:
 
+* a malformed request line (uWSGI passes it on without a path) is a 400;
 * uWSGI's HTTP socket leaves a chunked request body on the socket (its
   ``wsgi.input`` reads nothing without a ``Content-Length``, and 2.0 has
   no option for it): the body is read through uWSGI's public
@@ -24,6 +25,8 @@ import time
 
 from oslo_log import log as logging
 
+from deploysvc.api import faults
+
 ACCESS_LOG = logging.getLogger('deploysvc.api.access')
 
 application = None
@@ -32,7 +35,7 @@ application = None
 def serve(pipeline, access_log=False):
     """Make ``pipeline`` (a WSGI application) what uWSGI's workers run."""
     global application
-    app = _ChunkedInput(pipeline)
+    app = _ServerRequest(pipeline)
     application = _AccessLog(app) if access_log else app
     return application
 
@@ -72,12 +75,24 @@ class _ChunkedBody(io.RawIOBase):
         return len(data)
 
 
-class _ChunkedInput(object):
+class _ServerRequest(object):
+    """What uWSGI's HTTP socket hands over, made what any server hands over.
+
+    A request line uWSGI could not split (no method, path or protocol)
+    still reaches the application, without ``PATH_INFO``: it is answered
+    400 here, as the WSGI servers that refuse it themselves do.
+    """
 
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
+        if not (environ.get('REQUEST_METHOD') and 'PATH_INFO' in environ
+                and environ.get('SERVER_PROTOCOL')):
+            answer = faults.error_response(400, 'HTTPBadRequest',
+                                           'Malformed request line.')
+            start_response(answer.status, answer.headerlist)
+            return [answer.body]
         if (environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked'
                 and not environ.get('CONTENT_LENGTH')):
             # uWSGI's module, present in its workers only (this filter is

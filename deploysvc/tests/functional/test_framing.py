@@ -44,6 +44,17 @@ LENIENT = {
 }
 
 
+# Requests the server itself judges: name -> (bytes sent, the start of the
+# answer; b'' when the connection is closed without one).
+SERVER_LEVEL = {
+    'request line without protocol': (b'GET /\r\n\r\n', b'HTTP/1.0 400 '),
+    'request line of one word': (b'GARBAGE\r\n\r\n', b'HTTP/1.0 400 '),
+    'header block over max_header_size': (
+        b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: %s\r\n\r\n'
+        % (b'a' * 20000), b''),
+}
+
+
 @ddt.ddt
 class TestFraming(base.FunctionalTestCase):
 
@@ -94,6 +105,28 @@ class TestFraming(base.FunctionalTestCase):
                 status_line.startswith(b'HTTP/1.1 %d ' % status),
                 (name, path, answer[:500]))
             self.assertIn(b'application/json', rest, (name, path))
+        self.assertNotIn('Traceback', self.server.log())
+
+    @ddt.data(*sorted(SERVER_LEVEL))
+    def test_what_the_server_judges(self, name):
+        data, expected = SERVER_LEVEL[name]
+        with socket.create_connection(('127.0.0.1', self.server.port),
+                                      timeout=30) as sock:
+            sock.sendall(data)
+            answer = b''
+            try:
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    answer += chunk
+            except ConnectionResetError:
+                # Closed with the rest of the request unread.
+                pass
+        self.assertTrue(answer.startswith(expected), (name, answer[:500]))
+        if expected:
+            error = json.loads(answer.partition(b'\r\n\r\n')[2])['error']
+            self.assertEqual('HTTPBadRequest', error['type'], name)
         self.assertNotIn('Traceback', self.server.log())
 
     def test_a_complete_chunked_body_is_served(self):
