@@ -22,6 +22,7 @@ SIGTERM lets requests in flight finish, then exits.
 import errno
 import multiprocessing
 import os
+import signal
 import socket
 import sys
 
@@ -88,6 +89,15 @@ def listen(host, port, backlog):
     return sock
 
 
+def _backlog(backlog):
+    """[api] backlog as the kernel applies it (capped by somaxconn)."""
+    try:
+        with open('/proc/sys/net/core/somaxconn') as f:
+            return min(backlog, int(f.read()))
+    except (OSError, ValueError):
+        return backlog
+
+
 def uwsgi_args(listen_fd, workers):
     """uWSGI's command line for the socket and [api] options."""
     api = CONF.api
@@ -108,6 +118,9 @@ def uwsgi_args(listen_fd, workers):
         '--py-call-uwsgi-fork-hooks',
         '--socket-timeout', str(api.client_timeout),
         '--buffer-size', str(api.max_header_size),
+        # The socket listens already; this is what uWSGI reports (and it
+        # refuses a figure over somaxconn).
+        '--listen', str(_backlog(api.backlog)),
         '--harakiri', str(api.timeout),
         # A reload or stop waits this long for requests in flight.
         '--worker-reload-mercy', str(api.timeout),
@@ -115,6 +128,12 @@ def uwsgi_args(listen_fd, workers):
         # SIGTERM: finish the requests in flight, then exit (uWSGI's own
         # SIGTERM kills the workers at once).
         '--hook-master-start', 'unix_signal:15 gracefully_kill_them_all',
+        # The same for a worker (systemd's default stop signals every
+        # process of the service): finish its requests, then exit.
+        '--hook-accepting', 'unix_signal:15 gracefully_kill',
+        # A worker that is done exits without tearing Python down, which
+        # would wait for any thread a library left running.
+        '--skip-atexit-teardown',
         # A reload runs this interpreter again (a virtualenv's python, not
         # the binary it links to), with the same arguments.
         '--binary-path', sys.executable,
@@ -128,6 +147,21 @@ def uwsgi_args(listen_fd, workers):
         '--ignore-write-errors',
         '--disable-write-exception',
     ]
+
+
+def _after_fork():
+    """First thing in a new worker (uWSGI's fork, Python's hooks)."""
+    # Until uWSGI installs the worker's own handlers, a new worker has the
+    # master's start-up dispositions: SIGHUP and SIGTERM ignored.  The
+    # master's "finish and exit" (SIGHUP) could then be lost on a worker
+    # forked a moment before a stop or reload, and the master would wait
+    # for it for ever (2 stops in 12 right after start, before this).
+    # Such a worker has served nothing yet: it may simply die.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Connections opened by the master (schema sync, policy) must not be
+    # shared with the workers.
+    db_engine.dispose()
 
 
 def main(argv=None):
@@ -147,9 +181,7 @@ def main(argv=None):
     if CONF.api.sync_db_on_startup:
         app.sync_db()
     served.serve(app.load_app(), access_log=CONF.api.access_log)
-    # Connections opened by the master (schema sync, policy) must not be
-    # shared with the workers.
-    os.register_at_fork(after_in_child=db_engine.dispose)
+    os.register_at_fork(after_in_child=_after_fork)
     workers = CONF.api.workers or multiprocessing.cpu_count()
     LOG.info('deploysvc-api listening on http://%s:%s with %d workers of '
              '%d threads', CONF.api.host, CONF.api.port, workers,

@@ -29,6 +29,9 @@ from testtools import content
 BIN_DIR = os.path.dirname(sys.executable)
 PROJECT = 'c9b7e4d1f0a24b0c9a6a1e5d3f2b7c80'
 START_TIMEOUT = 90
+# The line uWSGI's master logs once it handles signals (its master-start
+# hook, deploysvc/cmd/api.py).
+MASTER_READY = '(master-start)'
 STOP_TIMEOUT = 60
 
 
@@ -253,6 +256,11 @@ class ServerFixture(fixtures.Fixture):
         # The server may answer once its first worker runs; let the others
         # boot too (tests check how many there are).
         self.wait_for_workers(deadline)
+        # uWSGI's master installs its signal handlers only after forking
+        # the workers (it ignores SIGTERM until then): a test that stops
+        # the server must not signal it earlier.
+        while MASTER_READY not in self.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def wait_for_workers(self, deadline):
         """The master's children, once all workers run (or at deadline)."""

@@ -190,15 +190,22 @@ class SignalsTest(testtools.TestCase):
         self.assertNotIn('Traceback', server.log())
 
     def test_sigterm_lets_the_request_in_flight_finish(self):
-        server = self.start()
-        sock, rest = self.half_sent_create(server)
+        # To the master alone (systemd's KillMode=mixed), or to every
+        # process of the service (its default).
+        for to_all in (False, True):
+            server = self.start()
+            sock, rest = self.half_sent_create(server)
 
-        os.kill(server.process.pid, signal.SIGTERM)
-        wait_for_log(server, 'graceful shutdown triggered')
-        sock.sendall(rest)
-        answer = read_answer(sock)
-        self.assertTrue(answer.startswith(b'HTTP/1.1 200 OK'), answer)
-        self.assertEqual(0, server.process.wait(timeout=WAIT))
+            if to_all:
+                os.killpg(server.process.pid, signal.SIGTERM)
+            else:
+                os.kill(server.process.pid, signal.SIGTERM)
+            wait_for_log(server, 'graceful shutdown triggered')
+            sock.sendall(rest)
+            answer = read_answer(sock)
+            self.assertTrue(answer.startswith(b'HTTP/1.1 200 OK'),
+                            (to_all, answer))
+            self.assertEqual(0, server.process.wait(timeout=WAIT), to_all)
 
 
 class AddressInUseTest(testtools.TestCase):
