@@ -29,9 +29,11 @@ from testtools import content
 BIN_DIR = os.path.dirname(sys.executable)
 PROJECT = 'c9b7e4d1f0a24b0c9a6a1e5d3f2b7c80'
 START_TIMEOUT = 90
-# The line uWSGI's master logs once it handles signals (its master-start
-# hook, deploysvc/cmd/api.py).
+# What uWSGI's master logs once it handles signals (its master-start hook,
+# deploysvc/cmd/api.py).
 MASTER_READY = '(master-start)'
+# ... and each worker once it accepts requests (its accepting hook).
+WORKER_READY = '(accepting)'
 STOP_TIMEOUT = 60
 
 
@@ -257,9 +259,15 @@ class ServerFixture(fixtures.Fixture):
         # boot too (tests check how many there are).
         self.wait_for_workers(deadline)
         # uWSGI's master installs its signal handlers only after forking
-        # the workers (it ignores SIGTERM until then): a test that stops
-        # the server must not signal it earlier.
-        while MASTER_READY not in self.log() and time.monotonic() < deadline:
+        # the workers (it ignores SIGTERM until then), and a graceful stop
+        # that reaches a worker still starting can be lost on it (the
+        # master then waits for it): a test that stops the server must
+        # not signal it before the master and every worker are ready.
+        while time.monotonic() < deadline:
+            log = self.log()
+            if (MASTER_READY in log
+                    and log.count(WORKER_READY) >= self.workers):
+                break
             time.sleep(0.05)
 
     def wait_for_workers(self, deadline):
