@@ -264,7 +264,8 @@ class ServerFixture(fixtures.Fixture):
         # master then waits for it): a test that stops the server must
         # not signal it before the master and every worker are ready.
         while time.monotonic() < deadline:
-            log = self.log()
+            # This start's log file only (a subclass may prepend older logs).
+            log = ServerFixture.log(self)
             if (MASTER_READY in log
                     and log.count(WORKER_READY) >= self.workers):
                 break
