@@ -25,6 +25,44 @@ opts = [
                     'mod_wsgi through deploysvc.wsgi.api. Lower it on '
                     'hosts shared with other services; each worker holds '
                     'its own database connection pool.'),
+    cfg.IntOpt('threads',
+               default=8,
+               min=1,
+               help='Threads of each worker process of deploysvc-api: how '
+                    'many connections one worker serves at once. A client '
+                    'that stalls holds one thread (up to client_timeout), '
+                    'not the whole worker, so the others keep answering. '
+                    'Threads share one CPU per worker (Python\'s lock), so '
+                    'they add no throughput: scale with workers.'),
+    cfg.IntOpt('client_timeout',
+               default=10,
+               min=1,
+               help='Seconds deploysvc-api waits for a client to send the '
+                    'next part of its request (headers or body) before it '
+                    'drops the connection. Bounds what a slow or stalled '
+                    'client can hold; in-instance agents send a request in '
+                    'one go, well within a second.'),
+    cfg.IntOpt('backlog',
+               default=1024,
+               min=1,
+               help='Connections the kernel queues for deploysvc-api while '
+                    'every worker thread is busy (and while the service '
+                    'reloads). Capped by the kernel\'s '
+                    'net.core.somaxconn.'),
+    cfg.IntOpt('max_header_size',
+               default=16384,
+               min=4096,
+               max=65535,
+               help='Largest request line plus headers, in bytes, '
+                    'deploysvc-api accepts. Keystone tokens travel in a '
+                    'header: raise it only if tokens of your cloud are '
+                    'larger.'),
+    cfg.BoolOpt('access_log',
+                default=False,
+                help='Log one line per request served by deploysvc-api '
+                     '(client address, request line, status, length and '
+                     'time), through the service\'s logging setup. Off by '
+                     'default: in-instance agents poll every few seconds.'),
     cfg.StrOpt('api_paste_config',
                default='api-paste.ini',
                help='Paste deploy configuration holding the middleware '
@@ -60,11 +98,13 @@ opts = [
                default=60,
                min=1,
                help='Seconds a worker of deploysvc-api may spend on one '
-                    'request before it is restarted. Raise it only if '
-                    'large lists or a slow database make legitimate '
-                    'requests take longer; ignored when another WSGI '
-                    'server (uwsgi, gunicorn) serves deploysvc.wsgi.api, '
-                    'whose own timeout then applies.'),
+                    'request before it is restarted (its other threads\' '
+                    'requests with it); also how long a reload or a stop '
+                    'waits for requests in flight. Raise it only if large '
+                    'lists or a slow database make legitimate requests '
+                    'take longer; ignored when another WSGI server (uwsgi, '
+                    'gunicorn) serves deploysvc.wsgi.api, whose own '
+                    'timeout then applies.'),
 ]
 
 

@@ -10,15 +10,17 @@ started one) and each tier of rows (1,000 and 100,000; 1,000,000 with
 1. seeds the tables in bulk through SQLAlchemy Core (realistic derived
    configs, 10 deployments per server, 80 % of the rows in the benchmark's
    project, quota_usage kept equal to the rows inserted);
-2. starts ``deploysvc-api`` as it ships (gunicorn, ``[api] workers`` = 1
+2. starts ``deploysvc-api`` as it ships (uWSGI, ``[api] workers`` = 1
    and 2) on a free port of 127.0.0.1 with a configuration file of its own
    (quotas raised to 10,000,000 so creates do not hit them);
 3. next to it, starts a bare WSGI app under the same server and worker
-   count (tools/bench/bare_app.py, the "ceiling");
+   count (tools/bench/bare_app.py, the "ceiling"), and the same bare app
+   under gunicorn's sync worker (the server deploysvc-api had before: the
+   "gunicorn ceiling", measured right after the ceiling in every round);
 4. drives a fixed number of requests per scenario at each concurrency from
    a separate process (tools/bench/load.py), to the ceiling and to
    deploysvc-api in turn, and reads, from /proc, the CPU time (utime +
-   stime) of each gunicorn master's children before and after, and their
+   stime) of each server master's children before and after, and their
    RSS; this is repeated --rounds times (default 3), interleaved: round 1
    of every scenario, then round 2, ..., the ceiling and the app
    alternating within each, so that a slow phase of a shared machine hits
@@ -503,6 +505,8 @@ ROUND_FIELDS = ('cpu_ms', 'cpu_ms_sched', 'rps', 'p50_ms', 'p90_ms',
                 'p99_ms', 'max_ms', 'mean_ms', 'elapsed_s', 'completed',
                 'errors', 'steal_pct', 'workers_restarted')
 CEILING, APP = 'ceiling', 'app'
+# The bare app under gunicorn sync: measured right after CEILING.
+GUNICORN = 'gunicorn'
 
 
 def schedule(rounds, names, concurrency_list):
@@ -614,16 +618,18 @@ class BenchServer(base.ServerFixture):
 
 
 class BareServer(object):
-    """tools/bench/bare_app.py on a free port."""
+    """tools/bench/bare_app.py on a free port, under ``server``."""
 
-    def __init__(self, workers, workdir):
+    def __init__(self, workers, workdir, server='uwsgi'):
         self.workers = workers
         self.port = base.free_port()
-        self.log_path = os.path.join(workdir, 'bare-%d.log' % workers)
+        self.log_path = os.path.join(workdir, 'bare-%s-%d.log' % (server,
+                                                                  workers))
         with open(self.log_path, 'wb') as out:
             self.process = subprocess.Popen(
                 [sys.executable, BARE, '--port', str(self.port),
-                 '--workers', str(workers)], stdin=subprocess.DEVNULL,
+                 '--workers', str(workers), '--server', server],
+                stdin=subprocess.DEVNULL,
                 stdout=out, stderr=subprocess.STDOUT, cwd=workdir,
                 env=base.clean_env(HOME=workdir), start_new_session=True)
         deadline = time.monotonic() + base.START_TIMEOUT
@@ -814,16 +820,19 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
     """Every round of every scenario on deploysvc-api and the ceiling."""
     server = BenchServer(workers, database.url)
     server.setUp()
-    bare = None
+    bare = gunicorn = None
     try:
         bare = BareServer(workers, workdir)
+        gunicorn = BareServer(workers, workdir, server='gunicorn')
         while len(base.children(server.process.pid)) < workers:
             time.sleep(0.05)
         pool.agents, pool.agent_problem = setup_agents(server.port, pool)
         key = dict(db=kind, tier=tier, workers=workers)
         servers = {CEILING: (bare.process.pid, bare.port),
+                   GUNICORN: (gunicorn.process.pid, gunicorn.port),
                    APP: (server.process.pid, server.port)}
         requests = {CEILING: ceiling_requests(), APP: {}}
+        requests[GUNICORN] = requests[CEILING]
         for name in SCENARIO_NAMES:
             if name in AGENT_SCENARIOS and not pool.agents:
                 log('%s %d w%d %s: unavailable (%s)', kind, tier, workers,
@@ -836,26 +845,32 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
                 args.rounds, SCENARIO_NAMES, concurrencies(args, workers)):
             if name not in requests[target]:
                 continue
-            master_pid, port = servers[target]
-            if (number, name, target) not in warm:
-                warm.add((number, name, target))
-                warm_up(port, requests[target][name])
-            result = measure(args, workdir, master_pid, port,
-                             requests[target][name], concurrency)
-            rounds.setdefault((target, name, concurrency), []).append(result)
-            log('%s %d w%d c%d %-18s %-7s round %d/%d %7.1f req/s p99 %7.2f '
-                'ms %6.2f ms CPU %4.1f %% steal %d errors', kind, tier,
-                workers, concurrency, name, target, number, args.rounds,
-                result['rps'] or 0, result['p99_ms'] or 0,
-                result['cpu_ms_sched'], result['steal_pct'] or 0,
-                result['errors'])
-            if result['error_samples']:
-                log('  e.g. %s', '; '.join(result['error_samples']))
+            for one in ((target, GUNICORN) if target == CEILING
+                        else (target,)):
+                master_pid, port = servers[one]
+                if (number, name, one) not in warm:
+                    warm.add((number, name, one))
+                    warm_up(port, requests[one][name])
+                result = measure(args, workdir, master_pid, port,
+                                 requests[one][name], concurrency)
+                rounds.setdefault((one, name, concurrency),
+                                  []).append(result)
+                log('%s %d w%d c%d %-18s %-8s round %d/%d %7.1f req/s p99 '
+                    '%7.2f ms %6.2f ms CPU %4.1f %% steal %d errors', kind,
+                    tier, workers, concurrency, name, one, number,
+                    args.rounds, result['rps'] or 0, result['p99_ms'] or 0,
+                    result['cpu_ms_sched'], result['steal_pct'] or 0,
+                    result['errors'])
+                if result['error_samples']:
+                    log('  e.g. %s', '; '.join(result['error_samples']))
         for name in SCENARIO_NAMES:
             for concurrency in concurrencies(args, workers):
                 row = aggregate_rounds(rounds[CEILING, name, concurrency])
                 row.update(key, scenario=name)
                 report['ceiling'].append(row)
+                row = aggregate_rounds(rounds[GUNICORN, name, concurrency])
+                row.update(key, scenario=name)
+                report.setdefault('ceiling_gunicorn', []).append(row)
                 if name not in requests[APP]:
                     report['runs'].append(dict(
                         key, scenario=name, concurrency=concurrency,
@@ -867,8 +882,9 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
                 report['runs'].append(row)
         return '127.0.0.1:%d' % server.port
     finally:
-        if bare is not None:
-            bare.stop()
+        for one in (bare, gunicorn):
+            if one is not None:
+                one.stop()
         if args.keep:
             shutil.copy(server.log_path, os.path.join(
                 workdir, 'deploysvc-api-%s-%d-w%d.log' % (kind, tier,
@@ -1002,7 +1018,7 @@ def print_report(report, out=sys.stdout):
       'least disturbed by\nother load, and the median; req/s and '
       'latencies are those of the round with the\nlowest sched CPU; err '
       'counts every round.\n' % (rounds, '' if rounds == 1 else 's'))
-    w('\nCeiling: bare WSGI app, same gunicorn server and worker count, '
+    w('\nCeiling: bare WSGI app, same server (uWSGI) and worker count, '
       'measured in turn\nwith deploysvc-api\n')
     w('%-6s %8s %-2s %-4s %-19s %8s %7s %7s %7s %7s %7s %7s %4s\n' % (
         'db', 'rows', 'wk', 'conc', 'scenario', 'req/s', 'p50 ms',
@@ -1015,6 +1031,7 @@ def print_report(report, out=sys.stdout):
              _fmt(row['cpu_ms'], 3), _fmt(row.get('cpu_ms_median'), 3),
              _fmt(row['cpu_ms_sched'], 3),
              _fmt(row.get('cpu_ms_sched_median'), 3), row['errors']))
+    print_floors(report, out)
     w('\nResults. cpu: utime+stime of the workers per request; sched: the '
       'same from\n/proc/<pid>/task/*/schedstat (ns); med: the median over '
       'the rounds; in brackets:\nratio to the ceiling (cpu: best sched '
@@ -1093,6 +1110,39 @@ def print_report(report, out=sys.stdout):
             w('  %-11s %-72s %s (target %s)\n' % (
                 verdict['verdict'], verdict['check'], value,
                 verdict['target']))
+
+
+def floors(report):
+    """(key, uWSGI ceiling row, gunicorn ceiling row) measured together."""
+    fields = ('db', 'tier', 'workers', 'concurrency', 'scenario')
+    gunicorn = dict((tuple(row.get(k) for k in fields), row)
+                    for row in report.get('ceiling_gunicorn', []))
+    for row in report['ceiling']:
+        key = tuple(row.get(k) for k in fields)
+        if key in gunicorn:
+            yield key, row, gunicorn[key]
+
+
+def print_floors(report, out=sys.stdout):
+    """The bare app's sched CPU under uWSGI and under gunicorn sync."""
+    rows = list(floors(report))
+    if not rows:
+        return
+    w = out.write
+    w('\nServer floor: the bare app under uWSGI (deploysvc-api\'s server) '
+      'and under gunicorn\nsync, same rounds; best sched CPU ms/request '
+      '(median)\n')
+    w('%-6s %8s %-2s %-4s %-19s %15s %15s %7s\n' % (
+        'db', 'rows', 'wk', 'conc', 'scenario', 'uWSGI', 'gunicorn',
+        'ratio'))
+    for key, uwsgi, gunicorn in rows:
+        w('%-6s %8s %-2s %-4s %-19s %6s (%6s) %6s (%6s) %7s\n' % (
+            key[0] or '-', key[1] or '-', key[2], key[3], key[4],
+            _fmt(uwsgi['cpu_ms_sched'], 3),
+            _fmt(uwsgi.get('cpu_ms_sched_median'), 3),
+            _fmt(gunicorn['cpu_ms_sched'], 3),
+            _fmt(gunicorn.get('cpu_ms_sched_median'), 3),
+            _fmt(_div(gunicorn['cpu_ms_sched'], uwsgi['cpu_ms_sched']), 1)))
 
 
 def print_rounds(report, out=sys.stdout):
@@ -1292,7 +1342,7 @@ def main(argv=None):
                       'Load: tools/bench/load.py (http.client, %d client '
                       'processes) on the same %d-CPU machine as the '
                       'server.' % (args.client_processes, os.cpu_count()),
-                      'Server CPU: utime+stime of the gunicorn master\'s '
+                      'Server CPU: utime+stime of the server master\'s '
                       'children (/proc/<pid>/stat), %d ticks/s.' % CLK_TCK,
                       'Rounds: %d per scenario, interleaved (round 1 of '
                       'every scenario, then round 2, ...; the ceiling and '
@@ -1302,7 +1352,8 @@ def main(argv=None):
                       'round with the lowest sched CPU.' % (args.rounds,
                                                             args.rounds)],
         },
-        'dbs': [], 'seeding': [], 'ceiling': [], 'runs': [], 'explain': [],
+        'dbs': [], 'seeding': [], 'ceiling': [], 'ceiling_gunicorn': [],
+        'runs': [], 'explain': [],
         'profile': [], 'targets': [],
     }
     json_path = args.json or os.path.join(

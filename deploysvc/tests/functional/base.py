@@ -3,7 +3,7 @@
 ``ServerFixture`` writes a configuration file into a temporary directory
 (noauth, SQLite in that directory unless ``DEPLOYSVC_TEST_DB_URL`` names a
 PostgreSQL or MariaDB server), starts the ``deploysvc-api`` console script
-(gunicorn, several workers) on a free port of 127.0.0.1, waits until it
+(uWSGI, several workers) on a free port of 127.0.0.1, waits until it
 answers and stops the whole process group on cleanup.  Its log is attached
 to any failing test of a ``FunctionalTestCase``.
 """
@@ -29,6 +29,11 @@ from testtools import content
 BIN_DIR = os.path.dirname(sys.executable)
 PROJECT = 'c9b7e4d1f0a24b0c9a6a1e5d3f2b7c80'
 START_TIMEOUT = 90
+# What uWSGI's master logs once it handles signals (its master-start hook,
+# deploysvc/cmd/api.py).
+MASTER_READY = '(master-start)'
+# ... and each worker once it accepts requests (its accepting hook).
+WORKER_READY = '(accepting)'
 STOP_TIMEOUT = 60
 
 
@@ -200,7 +205,7 @@ class ServerFixture(fixtures.Fixture):
 
     Attributes once set up: ``conf`` (the ConfFileFixture), ``port``,
     ``url`` (``http://127.0.0.1:PORT``), ``endpoint`` (``url/v1/`` +
-    ``project_id``), ``process`` (the gunicorn master, leader of its own
+    ``project_id``), ``process`` (the uWSGI master, leader of its own
     process group) and ``log_path``.
     """
 
@@ -261,9 +266,21 @@ class ServerFixture(fixtures.Fixture):
                     raise RuntimeError('GET / answered %s:\n%s'
                                        % (status, self.log()))
                 break
-        # gunicorn answers once its first worker runs; let the others boot
-        # too (tests check how many there are).
+        # The server may answer once its first worker runs; let the others
+        # boot too (tests check how many there are).
         self.wait_for_workers(deadline)
+        # uWSGI's master installs its signal handlers only after forking
+        # the workers (it ignores SIGTERM until then), and a graceful stop
+        # that reaches a worker still starting can be lost on it (the
+        # master then waits for it): a test that stops the server must
+        # not signal it before the master and every worker are ready.
+        while time.monotonic() < deadline:
+            # This start's log file only (a subclass may prepend older logs).
+            log = ServerFixture.log(self)
+            if (MASTER_READY in log
+                    and log.count(WORKER_READY) >= self.workers):
+                break
+            time.sleep(0.05)
 
     def wait_for_workers(self, deadline):
         """The master's children, once all workers run (or at deadline)."""

@@ -1,6 +1,6 @@
 """A database outage under load: 503 with Retry-After, then recovery.
 
-The real ``deploysvc-api`` (gunicorn, two workers) reaches its PostgreSQL
+The real ``deploysvc-api`` (uWSGI, two workers) reaches its PostgreSQL
 or MariaDB database through a TCP proxy of this test.  Taking the proxy
 down refuses new connections and cuts the open ones, as a database restart
 or a network failure does, without stopping the database server the other

@@ -123,9 +123,8 @@ class RunningServerTest(base.FunctionalTestCase):
         self.assertEqual(HEAD, revision)
 
     def test_workers_serve_concurrently(self):
-        # A client that sends half a request keeps one sync worker busy
-        # (connections are accepted in order); another request is still
-        # answered, by the other worker.
+        # A client that sends half a request holds one thread of a worker;
+        # another request is still answered (by another thread or worker).
         with socket.create_connection(('127.0.0.1', self.server.port),
                                       timeout=30) as slow:
             slow.sendall(b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n')
@@ -152,11 +151,39 @@ class ServerStopTest(testtools.TestCase):
         # SIGKILL after the timeout would give -9).
         self.assertEqual(0, server.stop())
         self.assertEqual([], [pid for pid in workers if _alive(pid)])
-        self.assertIn('Shutting down: Master', server.log())
+        self.assertIn('goodbye to uWSGI', server.log())
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.settimeout(5)
             self.assertEqual(errno.ECONNREFUSED,
                              sock.connect_ex(('127.0.0.1', server.port)))
+
+
+class AccessLogTest(testtools.TestCase):
+
+    def test_access_lines_through_oslo_log(self):
+        server = self.useFixture(base.ServerFixture(
+            workers=1, extra_conf='[api]\naccess_log = true\n'))
+        secret = 'f' * 64
+        agent_path = '/agent/v1/metadata/%s/%s' % ('c' * 36, secret)
+        self.assertEqual(200, server.request('GET', '/healthcheck').status)
+        self.assertEqual(404, server.request('GET', agent_path).status)
+
+        # One line per request (the fixture's start-up GET / too).
+        lines = dict((line.partition('"')[2].split()[1], line)
+                     for line in server.log().splitlines()
+                     if ' deploysvc.api.access ' in line)
+        self.assertEqual({'/', '/healthcheck', '/agent/v1/metadata/%s/***'
+                          % ('c' * 36)}, set(lines))
+        # oslo.log's format: time, pid, level, logger, [context] message.
+        self.assertRegex(
+            lines['/healthcheck'],
+            r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ INFO '
+            r'deploysvc\.api\.access \[.*\] 127\.0\.0\.1 '
+            r'"GET /healthcheck HTTP/1\.1" status: 200 len: 5 time: ')
+        # An agent URL's last segment is its secret: not logged.
+        agent_line = lines['/agent/v1/metadata/%s/***' % ('c' * 36)]
+        self.assertIn('status: 404', agent_line)
+        self.assertNotIn(secret, server.log())
 
 
 class ManageTest(testtools.TestCase):
@@ -194,28 +221,39 @@ class ManageTest(testtools.TestCase):
 
 
 # Runs deploysvc.cmd.api.main() with no argument, in a process whose HOME
-# and working directory are a temporary directory; gunicorn's run() is
-# replaced by a recorder so nothing listens on the default port.
+# and working directory are a temporary directory; the hand-over to uWSGI
+# is replaced by a recorder, and the socket is bound to a free port (tests
+# run in parallel) while the address asked for is recorded.
 _NO_CONFIG_SCRIPT = '''
 import json
 import sys
 
 from deploysvc.cmd import api
+from deploysvc.cmd import served
+
+asked = []
+listen = api.listen
 
 
-def run(self):
+def free_listen(host, port, backlog):
+    asked.append('%s:%d' % (host, port))
+    return listen('127.0.0.1', 0, backlog)
+
+
+def run(args):
     conf = api.CONF
     with open(sys.argv[1], 'w') as f:
         json.dump({'config_file': list(conf.config_file),
                    'sync_db_on_startup': conf.api.sync_db_on_startup,
                    'connection': conf.database.connection,
                    'auth_strategy': conf.auth_strategy,
-                   'bind': self.cfg.bind,
-                   'workers': self.cfg.workers,
-                   'application': self.load() is self.application}, f)
+                   'bind': asked,
+                   'workers': int(args[args.index('--processes') + 1]),
+                   'application': served.application is not None}, f)
 
 
-api.Server.run = run
+api.listen = free_listen
+api.run = run
 api.main(sys.argv[2:])
 '''
 
@@ -229,7 +267,7 @@ class NoConfigFileTest(testtools.TestCase):
     def run_main(self, *args):
         """deploysvc.cmd.api.main(args) with HOME and cwd in a temp dir.
 
-        Returns what Server.run saw, and the program's output.
+        Returns what the hand-over to uWSGI saw, and the program's output.
         """
         recorded = os.path.join(self.home, 'recorded.json')
         result = subprocess.run(
