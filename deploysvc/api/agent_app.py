@@ -35,6 +35,7 @@ from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import engine
 from deploysvc.db import lifecycle
+from deploysvc.db import secrets
 from deploysvc import exception
 from deploysvc import policy
 
@@ -77,8 +78,9 @@ def serve_metadata(environ, start_response, credential_id, mac):
     document comes from the worker's cache.
     """
     server = agents.by_credential(credential_id)
-    if server is None or not tokens.verify(server.secret, tokens.METADATA,
-                                           credential_id, mac):
+    # The mac's hash: no decryption on a poll (the secret is encrypted).
+    if server is None or not tokens.verify_hashed(server.metadata_mac_hash,
+                                                  mac):
         return _not_found()(environ, start_response)
     if agents.seen_due(server, cfg.CONF.deployment.agent_seen_interval):
         # At most one write per server and interval (agent_last_seen).
@@ -111,9 +113,12 @@ def serve_metadata(environ, start_response, credential_id, mac):
     body = _DOCUMENTS.get(etag)
     if body is None:
         pairs = deployments.served(server.project_id, server.server_id)
+        # The one decryption of the agent secret (and, in document(), of
+        # the secret inputs) per document built, not per poll.
+        opened = agents.opened(server)
         body = metadata.document(
-            pairs, urls.metadata_url(base, server),
-            lambda deployment: urls.signal_url(base, server, deployment))
+            pairs, urls.metadata_url(base, opened),
+            lambda deployment: urls.signal_url(base, opened, deployment))
         # The deployments were read after the revision: a change committed
         # in between (by another worker or node) makes them newer than the
         # ETag names.  Such bytes are served without ETag and date, and not
@@ -170,6 +175,9 @@ class AgentApp(object):
     def __init__(self):
         policy.init(cfg.CONF)
         engine.configure(cfg.CONF)
+        # Keys that cannot read the stored secrets stop the start here,
+        # not a request later.
+        secrets.check_keys()
 
     def __call__(self, environ, start_response):
         # PATH_INFO below the /agent mount: /v1/<kind>/<id>/<mac>

@@ -233,7 +233,8 @@ class TestCommand(base.TestCase):
             [('Database schema', Code.SUCCESS),
              ('Policy file', Code.SUCCESS),
              ('Policy File JSON to YAML Migration', Code.SUCCESS),
-             ('Authentication', Code.SUCCESS)],
+             ('Authentication', Code.SUCCESS),
+             ('Secrets at rest', Code.SUCCESS)],
             [(c['check'], c['result']) for c in report['checks']])
 
     def test_unready_installation_reports_every_check(self):
