@@ -119,6 +119,10 @@ def serve_metadata(environ, start_response, credential_id, mac):
         body = metadata.document(
             pairs, urls.metadata_url(base, opened),
             lambda deployment: urls.signal_url(base, opened, deployment))
+        if (secrets.is_plain_agent_secret(server.secret)
+                and secrets.configured()):
+            # A secret from before the keys: encrypted on its first use.
+            agents.seal_plain(server.credential_id, server.secret)
         # The deployments were read after the revision: a change committed
         # in between (by another worker or node) makes them newer than the
         # ETag names.  Such bytes are served without ETag and date, and not

@@ -118,6 +118,19 @@ def by_credential(w, credential_id):
     return None if row is None else models.Agent._make(row)
 
 
+@engine.writer
+def seal_plain(w, credential_id, secret):
+    """Encrypt a credential's secret still stored in plain text.
+
+    Its first use once keys are configured (the first document built for
+    it): written only if the row still holds that plain secret.
+    """
+    w.execute(sa.update(_AGENT).where(
+        _AGENT.c.credential_id == credential_id,
+        _AGENT.c.secret == secret).values(
+            secret=secrets.seal_agent_secret(secret)))
+
+
 @engine.reader
 def deployment_secret(w, deployment_id):
     """The secret of a deployment's server's credential, or None.

@@ -169,8 +169,9 @@ def seal_values(values, names, old=None):
 
     ``values`` are in plain text; those named in ``names`` (the secret
     inputs of the deployment's config) are replaced by ``MASK`` and
-    encrypted together.  ``old`` is the row being updated: a ``MASK``
-    sent for one of its secret values keeps that value (a client may send
+    encrypted together.  ``old`` is the row being updated: its secret
+    inputs stay secret, a ``MASK`` sent for one of its secret values
+    keeps that value (a client may send
     back what it was shown), and when the secret values are those of
     ``old`` its token is kept, so an unchanged update starts no new run
     (the token is part of what the agent is served).
@@ -182,8 +183,10 @@ def seal_values(values, names, old=None):
     for name, value in values.items():
         if value == MASK and name in previous:
             values[name] = previous[name]
+    # A value once secret stays secret (a new config that does not
+    # declare it does not reveal it).
     hidden = {name: value for name, value in values.items()
-              if name in names}
+              if name in names or name in previous}
     if not hidden:
         return values, None
     masked = dict(values, **dict.fromkeys(hidden, MASK))

@@ -3,7 +3,8 @@
 ``sealed_inputs`` holds the encrypted values of secret inputs (configs'
 defaults, deployments' values).  ``agent_server.secret`` widens to hold a
 Fernet token; existing agent secrets stay in plain text here (a migration
-has no keys) and are encrypted by ``deploysvc-manage secrets reencrypt``.
+has no keys): each is encrypted on its first use once keys are
+configured, or by ``deploysvc-manage secrets reencrypt``.
 ``metadata_mac_hash`` is the SHA-256 of each server's metadata URL mac,
 computed here for the existing credentials, so that a poll is checked
 without the secret.

@@ -133,6 +133,15 @@ class TestChanges(SecretsTestCase):
         self.assertNotEqual(before, item['id'])
         self.assertEqual('new', self.value(item, 'token'))
 
+    def test_a_new_config_does_not_reveal_a_secret(self):
+        config, deployment, url = self.setup_secret()
+        plain = self.create_config(inputs=[{'name': 'token'}])
+        shown = self.update_deployment(deployment['id'],
+                                       {'config_id': plain['id']})
+        self.assertEqual(MASK, shown['input_values']['token'])
+        self.assertEqual(VALUE, self.value(
+            self.item(url, deployment['id']), 'token'))
+
     def test_without_keys_secret_inputs_are_refused(self):
         self.keys([])
         response = self.post('/software_configs', SECRET_CONFIG, status=400)
@@ -190,6 +199,15 @@ class TestKeys(SecretsTestCase):
         self.assertEqual(1, secrets.survey()['plain_agents'])
         secrets.reencrypt()
         self.assertEqual(0, secrets.survey()['plain_agents'])
+        self.poll(url)
+
+    def test_plain_agent_secrets_encrypted_on_first_use(self):
+        self.keys([])
+        url = self.rotate()
+        self.keys(KEYS[:1])
+        self.poll(url)
+        self.assertEqual(0, secrets.survey()['plain_agents'])
+        # The URLs stay the same.
         self.poll(url)
 
     def test_start_refused_with_keys_that_cannot_read(self):
