@@ -17,8 +17,8 @@ from deploysvc.tests.functional import base
 SECRET = 's3cret-for-the-agent-0b7e'
 SCRIPT = '''#!/bin/sh
 set -e
-printf '%s' "$password" | sha256sum | cut -d' ' -f1 \\
-    > "$heat_outputs_path.digest"
+digest=$(printf '%s' "$password" | sha256sum | cut -d' ' -f1)
+printf '%s' "$digest" > "$heat_outputs_path.digest"
 '''
 
 
