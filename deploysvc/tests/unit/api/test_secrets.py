@@ -105,6 +105,26 @@ class TestMasked(SecretsTestCase):
         self.assertEqual(VALUE, self.value(item, 'token'))
         self.assertEqual('root', self.value(item, 'user'))
 
+    def test_refused_requests_do_not_echo_the_secret(self):
+        config, deployment, url = self.setup_secret()
+        values = {'token': VALUE}
+        cases = (
+            ('POST', '/software_deployments',
+             {'config_id': config['id'], 'server_id': 7,
+              'input_values': values}),
+            ('POST', '/software_deployments',
+             {'config_id': 'nope', 'server_id': 's',
+              'input_values': values}),
+            ('PUT', '/software_deployments/' + deployment['id'],
+             {'status': 'BOGUS', 'input_values': values}),
+            ('PUT', '/software_deployments/nope', {'input_values': values}),
+        )
+        for method, path, body in cases:
+            response = self.request(method, self.url(path), body=body)
+            self.assertGreaterEqual(response.status_int, 400)
+            self.assertNoSecret(response.text)
+        self.assertNoSecret(self.log.output)
+
     def test_invalid_secret_default_not_echoed(self):
         body = {'inputs': [{'name': 'n', 'type': 'Number', 'secret': True,
                             'default': DEFAULT}]}
