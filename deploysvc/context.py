@@ -30,6 +30,12 @@ class RequestContext(context.RequestContext):
             target = {'project_id': self.project_id}
         return policy.authorize(self, action, target)
 
+    def may(self, action, target=None):
+        """Whether ``action`` is allowed (for optional parts of answers)."""
+        if target is None:
+            target = {'project_id': self.project_id}
+        return policy.allowed(self, action, target)
+
 
 def get_admin_context():
     return RequestContext(is_admin=True, user_id='deploysvc',

@@ -161,3 +161,34 @@ class StaleSignal(Conflict):
                "%(current)s. A new action or re-run started since; the "
                "signal was recorded in the deployment's events, not "
                "applied.")
+
+
+class SecretsNotConfigured(BadRequest):
+    """A secret input, on a service that has no key to encrypt it with."""
+
+    msg_fmt = ("Secret inputs need [crypto] encryption_keys: this service "
+               "has no key to encrypt them with, so it stores none. Ask "
+               "the operator to configure one, or drop \"secret\": true.")
+    error_type = 'BadRequest'
+
+
+class SecretsUnreadable(DeploySvcException):
+    """Stored secrets that no configured key decrypts (keys were changed).
+
+    The start-up check makes this rare (it decrypts a sample of each kind
+    of secret); ``deploysvc-status upgrade check`` counts every one.
+    """
+
+    msg_fmt = ("A stored secret cannot be decrypted with any key of "
+               "[crypto] encryption_keys. The operator must restore the "
+               "key it was encrypted with (see \"deploysvc-status upgrade "
+               "check\").")
+    code = 503
+    error_type = 'HTTPServiceUnavailable'
+
+
+class EncryptionKeysInvalid(Exception):
+    """[crypto] encryption_keys cannot serve the stored secrets.
+
+    Raised at start-up (and by the upgrade check), never to a client.
+    """

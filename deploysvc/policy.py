@@ -138,6 +138,11 @@ def authorize(context, action, target):
     return True
 
 
+def allowed(context, action, target):
+    """Whether ``context`` may do ``action`` (no exception)."""
+    return _allowed(action, target, context)
+
+
 def check_is_admin(context):
     """Whether the context passes the ``context_is_admin`` rule."""
     return _allowed('context_is_admin', {}, context)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import uuid
 
+from deploysvc.db import secrets
 from deploysvc import views
 
 _ID_NAMESPACE = uuid.UUID('3f1d8c52-6a0e-4f55-9a51-2c1e0b7d9e44')
@@ -36,6 +37,9 @@ def served_id(deployment):
     inputs and action and the returns to IN_PROGRESS, so a change that
     restores earlier values, or a re-run, still gets an id the agent has
     never deployed (55-heat-config skips ids it has run, forever).
+    Secret values are in ``input_values`` as their mask (and their token,
+    which may be re-encrypted, is left out): the id does not move with
+    a key rotation, and a new secret value is a new run anyway.
     """
     key = json.dumps([deployment.id, deployment.config_id,
                       deployment.input_values or {}, deployment.action,
@@ -49,9 +53,13 @@ def _input(name, value):
 
 
 def served_config(deployment, config, signal_url):
-    """The deployment as the agent sees it: a derived config."""
-    item = views.config(config)
-    values = deployment.input_values or {}
+    """The deployment as the agent sees it: a derived config.
+
+    The only place secret inputs are served in plain text: the rows are
+    as stored (masked), opened here once per document built.
+    """
+    item = views.config(secrets.opened_config(config))
+    values = secrets.plain_values(deployment)
     inputs = []
     for declared in item['inputs'] or ():
         declared = dict(declared)

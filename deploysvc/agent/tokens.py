@@ -39,6 +39,35 @@ def verify(secret, purpose, ident, given):
                                .decode('ascii'))
 
 
+def mac_hash(mac_):
+    """What is stored to check a metadata mac: its SHA-256, in hex.
+
+    The mac is 256 random-looking bits, so its hash needs no salt or
+    stretching; the database then holds nothing that makes a URL.
+    """
+    return hashlib.sha256(mac_.encode('ascii', 'replace')).hexdigest()
+
+
+def metadata_mac_hash(secret, credential_id):
+    return mac_hash(mac(secret, METADATA, credential_id))
+
+
+def hasher(secret):
+    """``metadata_mac_hash`` of ``secret`` as a function of the credential.
+
+    For deploysvc.db.agents.rotate, which chooses the credential id.
+    """
+    return lambda credential_id: metadata_mac_hash(secret, credential_id)
+
+
+def verify_hashed(stored_hash, given):
+    """Whether ``given`` is the mac whose hash is ``stored_hash``.
+
+    A poll is checked this way, without decrypting the secret.
+    """
+    return hmac.compare_digest(stored_hash, mac_hash(given))
+
+
 def signal_token(secret, deployment_id, run):
     """The last segment of a deployment's signal URL for ``run``."""
     return '%d.%s' % (run, mac(secret, SIGNAL, '%s:%d' % (deployment_id,

@@ -35,6 +35,7 @@ from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import engine
 from deploysvc.db import lifecycle
+from deploysvc.db import secrets
 from deploysvc import exception
 from deploysvc import policy
 
@@ -70,10 +71,11 @@ def _if_modified_since(environ):
         return None
 
 
-def _verified(server, credential_id, mac):
+def _verified(server, mac):
     """``server`` if the mac is its credential's, else None."""
-    if server is None or not tokens.verify(server.secret, tokens.METADATA,
-                                           credential_id, mac):
+    # The mac's hash: no decryption on a poll (the secret is encrypted).
+    if server is None or not tokens.verify_hashed(server.metadata_mac_hash,
+                                                  mac):
         return None
     return server
 
@@ -131,14 +133,13 @@ def serve_metadata(environ, start_response, credential_id, mac):
         # replica's (served by the primary) gets no 304 here, and the
         # primary answers it below: never an older document.
         lagging = _verified(agents.by_credential_lagging(credential_id),
-                            credential_id, mac)
+                            mac)
         if lagging is not None:
             etag, headers, fresh = _validators(environ, lagging, base)
             if fresh:
                 _seen(lagging)
                 return _not_modified(start_response, headers)
-    server = _verified(agents.by_credential(credential_id), credential_id,
-                       mac)
+    server = _verified(agents.by_credential(credential_id), mac)
     if server is None:
         return _not_found()(environ, start_response)
     _seen(server)
@@ -148,9 +149,16 @@ def serve_metadata(environ, start_response, credential_id, mac):
     body = _DOCUMENTS.get(etag)
     if body is None:
         pairs = deployments.served(server.project_id, server.server_id)
+        # The one decryption of the agent secret (and, in document(), of
+        # the secret inputs) per document built, not per poll.
+        opened = agents.opened(server)
         body = metadata.document(
-            pairs, urls.metadata_url(base, server),
-            lambda deployment: urls.signal_url(base, server, deployment))
+            pairs, urls.metadata_url(base, opened),
+            lambda deployment: urls.signal_url(base, opened, deployment))
+        if (secrets.is_plain_agent_secret(server.secret)
+                and secrets.configured()):
+            # A secret from before the keys: encrypted on its first use.
+            agents.seal_plain(server.credential_id, server.secret)
         # The deployments were read after the revision: a change committed
         # in between (by another worker or node) makes them newer than the
         # ETag names.  Such bytes are served without ETag and date, and not
@@ -207,6 +215,9 @@ class AgentApp(object):
     def __init__(self):
         policy.init(cfg.CONF)
         engine.configure(cfg.CONF)
+        # Keys that cannot read the stored secrets stop the start here,
+        # not a request later.
+        secrets.check_keys()
 
     def __call__(self, environ, start_response):
         # PATH_INFO below the /agent mount: /v1/<kind>/<id>/<mac>

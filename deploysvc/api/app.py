@@ -22,6 +22,7 @@ from deploysvc import conf
 from deploysvc.conf import opts
 from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
+from deploysvc.db import secrets
 from deploysvc import policy
 from deploysvc import version
 
@@ -89,6 +90,9 @@ def setup_app():
     """The bare Pecan application (no middleware)."""
     policy.init(CONF)
     db_engine.configure(CONF)
+    # Keys that cannot read the stored secrets stop the start here, not a
+    # request later.
+    secrets.check_keys()
     return Application(root.RootController(),
                        hooks=[hooks.ContextHook(), hooks.ErrorHook()],
                        guess_content_type_from_ext=False,

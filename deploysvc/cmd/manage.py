@@ -1,4 +1,4 @@
-"""deploysvc-manage db sync | version | stamp REVISION"""
+"""deploysvc-manage db sync | version | stamp REVISION; secrets reencrypt"""
 
 import sys
 
@@ -7,6 +7,8 @@ from oslo_config import cfg
 from deploysvc.api import app
 from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
+from deploysvc.db import secrets
+from deploysvc import exception
 
 CONF = cfg.CONF
 
@@ -26,6 +28,20 @@ def _stamp():
     migration.stamp(CONF.command.revision)
 
 
+def _reencrypt():
+    try:
+        written = secrets.reencrypt()
+    except (exception.EncryptionKeysInvalid,
+            exception.SecretsUnreadable) as e:
+        print('Nothing re-encrypted: %s' % e, file=sys.stderr)
+        return 2
+    for name in ('software config inputs', 'software deployment inputs',
+                 'agent secrets'):
+        print('%s: %d encrypted under the first key.'
+              % (name.capitalize(), written[name]))
+    return 0
+
+
 def _add_commands(subparsers):
     db = subparsers.add_parser('db', help='Database schema management.')
     db_commands = db.add_subparsers(dest='db_command')
@@ -43,6 +59,17 @@ def _add_commands(subparsers):
                       'running migrations.')
     stamp.add_argument('revision', nargs='?', default='head')
     stamp.set_defaults(func=_stamp)
+    keys = subparsers.add_parser(
+        'secrets', help='Secrets at rest ([crypto] encryption_keys).')
+    keys_commands = keys.add_subparsers(dest='secrets_command')
+    keys_commands.required = True
+    reencrypt = keys_commands.add_parser(
+        'reencrypt', help='Encrypt every stored secret under the first key '
+                          'of [crypto] encryption_keys (and the agent '
+                          'secrets still in plain text); safe to run again '
+                          'and while the service runs. Run it after putting '
+                          'a new key first, before removing the old one.')
+    reencrypt.set_defaults(func=_reencrypt)
 
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',

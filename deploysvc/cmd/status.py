@@ -25,6 +25,8 @@ from deploysvc import conf
 from deploysvc.conf import opts
 from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
+from deploysvc.db import secrets
+from deploysvc import exception
 from deploysvc import policies
 
 CONF = conf.CONF
@@ -164,12 +166,57 @@ class Checks(upgradecheck.UpgradeCommands):
                       'Tokens are validated by Keystone (auth_type %s in '
                       '[%s]).' % (auth_type, group))
 
+    def _check_secrets(self):
+        """Every stored secret decrypts with [crypto] encryption_keys."""
+        try:
+            db_engine.configure(CONF)
+            if migration.version() != migration.head():
+                return Result(Code.SUCCESS,
+                              'Not checked until the schema is at the '
+                              'latest revision (see "Database schema").')
+            counts = secrets.survey()
+        except exception.EncryptionKeysInvalid as e:
+            return Result(Code.FAILURE, str(e))
+        except (db_exc.DBError, sqlalchemy.exc.SQLAlchemyError) as e:
+            return Result(Code.FAILURE,
+                          'Cannot read the stored secrets: %s' % e)
+        if counts['unreadable']:
+            if not secrets.configured():
+                return Result(
+                    Code.FAILURE,
+                    'The database holds %d encrypted secret(s) but '
+                    '[crypto] encryption_keys is not set: the service will '
+                    'not start. Configure the keys they were encrypted '
+                    'with.' % counts['unreadable'])
+            return Result(
+                Code.FAILURE,
+                '%d of %d encrypted secret(s) cannot be decrypted with any '
+                'key of [crypto] encryption_keys: restore the key they '
+                'were encrypted with (keep old keys after the first until '
+                '"deploysvc-manage secrets reencrypt" has run).'
+                % (counts['unreadable'], counts['sealed']))
+        if counts['plain_agents'] and secrets.configured():
+            return Result(
+                Code.WARNING,
+                '%d agent secret(s) are stored in plain text: run '
+                '"deploysvc-manage secrets reencrypt" to encrypt them.'
+                % counts['plain_agents'])
+        if not secrets.configured():
+            return Result(
+                Code.SUCCESS,
+                '[crypto] encryption_keys is not set: secret inputs are '
+                'refused and agent secrets are stored in plain text.')
+        return Result(Code.SUCCESS,
+                      '%d encrypted secret(s), all readable with [crypto] '
+                      'encryption_keys.' % counts['sealed'])
+
     _upgrade_checks = (
         ('Database schema', _check_schema),
         ('Policy file', _check_policy),
         ('Policy File JSON to YAML Migration',
          (common_checks.check_policy_json, {'conf': CONF})),
         ('Authentication', _check_auth),
+        ('Secrets at rest', _check_secrets),
     )
 
 

@@ -21,7 +21,7 @@ TYPES = (STRING, NUMBER, LIST, JSON, BOOLEAN) = (
     'String', 'Number', 'CommaDelimitedList', 'Json', 'Boolean')
 
 INPUT_KEYS = ('name', 'description', 'type', 'default',
-              'replace_on_change', 'value')
+              'replace_on_change', 'secret', 'value')
 OUTPUT_KEYS = ('name', 'description', 'type', 'error_output')
 
 _REQUIRED = object()
@@ -145,7 +145,7 @@ def _default_coercer(item):
     return _TYPED_DEFAULT[declared]
 
 
-def _coerce(item, where, schema):
+def _coerce(item, where, schema, hidden=()):
     """Check ``item`` against ``schema`` and return its coerced fields.
 
     ``schema`` is a sequence of ``(key, coercer, default)``; a key that is
@@ -163,6 +163,9 @@ def _coerce(item, where, schema):
             try:
                 value = coercer(item[key])
             except ValueError as exc:
+                if key in hidden:
+                    # A secret's value never goes into a message.
+                    exc = 'invalid value for its type'
                 raise exception.InvalidConfigIO(
                     reason='Property %s in %s: %s' % (key, where, exc))
         elif default is _REQUIRED:
@@ -182,11 +185,17 @@ def _normalize_input(item, where):
         ('type', _to_type, STRING),
         ('default', _default_coercer(item), None),
         ('replace_on_change', _to_bool, False),
+        # deploysvc's: the value is encrypted at rest and shown masked
+        # (deploysvc.db.secrets); Heat's clients pass it through.
+        ('secret', _to_bool, False),
     )
     declaration = {key: val for key, val in item.items() if key != 'value'}
-    result = _coerce(declaration, where, schema)
-    if not result['replace_on_change']:
-        del result['replace_on_change']
+    hidden = ('default',) if item.get('secret') not in (None, False,
+                                                        'false') else ()
+    result = _coerce(declaration, where, schema, hidden)
+    for flag in ('replace_on_change', 'secret'):
+        if not result[flag]:
+            del result[flag]
     if 'value' in item:
         result['value'] = item['value']
     return result

@@ -9,6 +9,7 @@ from oslo_config import cfg
 from oslo_log import log
 
 from deploysvc.conf import api
+from deploysvc.conf import crypto
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
@@ -17,6 +18,7 @@ CONF = cfg.CONF
 
 log.register_options(CONF)
 api.register_opts(CONF)
+crypto.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 deployment.register_opts(CONF)

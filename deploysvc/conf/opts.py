@@ -6,11 +6,12 @@ from oslo_middleware import cors
 from oslo_policy import opts as policy_opts
 
 from deploysvc.conf import api
+from deploysvc.conf import crypto
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
 
-_MODULES = (api, default, deployment)
+_MODULES = (api, crypto, default, deployment)
 
 
 def list_opts():

@@ -1,5 +1,12 @@
 """Servers' agent credentials: the secrets behind their capability URLs.
 
+The secret is stored encrypted
+(deploysvc.db.secrets) with the hash of its metadata mac beside it: the
+rows of ``get`` and ``rotate``, and the secrets of ``deployment_secret``
+and ``secret_of``, are in plain text; those of ``by_credential`` (every
+poll, most answered 304 without the secret) are as stored, for
+``opened``.
+
 One row per (project, server).  Its ``revision`` and ``changed_at`` move in
 the same transaction as every change of what the server is served, so a
 poll can be answered 304 from this row alone (see
@@ -16,6 +23,7 @@ from deploysvc.db import engine
 from deploysvc.db import models
 from deploysvc.db import prepared
 from deploysvc.db import query
+from deploysvc.db import secrets
 from deploysvc import exception
 
 _AGENT = models.AgentServer.__table__
@@ -53,21 +61,33 @@ def _params(context, server_id):
     return {'p_project_id': context.project_id, 'p_server_id': server_id}
 
 
+def opened(row):
+    """An Agent row with its secret in plain text."""
+    return row._replace(secret=secrets.open_agent_secret(row.secret))
+
+
 @engine.reader
 def get(w, context, server_id):
     """The server's credential in the caller's project, else AgentNotFound."""
     row = w.execute(_GET, _params(context, server_id)).first()
     if row is None:
         raise exception.AgentNotFound(server_id=server_id)
-    return models.Agent._make(row)
+    return opened(models.Agent._make(row))
 
 
 @engine.writer
-def rotate(w, context, server_id, secret):
-    """Create the server's credential, or replace it (old URLs die)."""
+def rotate(w, context, server_id, secret, mac_hash):
+    """Create the server's credential, or replace it (old URLs die).
+
+    ``mac_hash(credential_id)`` is the hash of the new metadata URL's mac
+    (deploysvc.agent.tokens.metadata_mac_hash of ``secret``).
+    """
     now = query.now()
+    credential_id = uuidutils.generate_uuid()
     # (Pending: the first GET of the new URL delivers what is waiting.)
-    values = {'credential_id': uuidutils.generate_uuid(), 'secret': secret,
+    values = {'credential_id': credential_id,
+              'secret': secrets.seal_agent_secret(secret),
+              'metadata_mac_hash': mac_hash(credential_id),
               'created_at': now, 'changed_at': now, 'delivery_pending': True}
     params = _params(context, server_id)
     if not w.execute(_ROTATE.values(**values), params).rowcount:
@@ -78,7 +98,7 @@ def rotate(w, context, server_id, secret):
                                     server_id=server_id, revision=1))
         except db_exc.DBDuplicateEntry as e:
             raise db_exc.RetryRequest(e)
-    return models.Agent._make(w.execute(_GET, params).first())
+    return opened(models.Agent._make(w.execute(_GET, params).first()))
 
 
 @engine.writer
@@ -114,6 +134,19 @@ def by_credential_lagging(w, credential_id):
     return _by_credential(w, credential_id)
 
 
+@engine.writer
+def seal_plain(w, credential_id, secret):
+    """Encrypt a credential's secret still stored in plain text.
+
+    Its first use once keys are configured (the first document built for
+    it): written only if the row still holds that plain secret.
+    """
+    w.execute(sa.update(_AGENT).where(
+        _AGENT.c.credential_id == credential_id,
+        _AGENT.c.secret == secret).values(
+            secret=secrets.seal_agent_secret(secret)))
+
+
 @engine.reader
 def deployment_secret(w, deployment_id):
     """The secret of a deployment's server's credential, or None.
@@ -121,14 +154,15 @@ def deployment_secret(w, deployment_id):
     Whichever project owns it (for the capability URLs): no lock, a
     caller that acts on it checks again in its transaction.
     """
-    return w.execute(_DEPLOYMENT_SECRET,
-                     {'p_deployment_id': deployment_id}).scalar()
+    return secrets.open_agent_secret(w.execute(
+        _DEPLOYMENT_SECRET, {'p_deployment_id': deployment_id}).scalar())
 
 
 def secret_of(w, project_id, server_id):
     """The secret of a server's credential (in ``w``), or None."""
-    return w.execute(_SECRET, {'p_project_id': project_id,
-                               'p_server_id': server_id}).scalar()
+    return secrets.open_agent_secret(w.execute(
+        _SECRET, {'p_project_id': project_id,
+                  'p_server_id': server_id}).scalar())
 
 
 def bump(w, project_id, server_id):

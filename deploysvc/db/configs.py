@@ -9,6 +9,7 @@ from deploysvc.db import models
 from deploysvc.db import prepared
 from deploysvc.db import query
 from deploysvc.db import quotas
+from deploysvc.db import secrets
 from deploysvc import exception
 
 _SC = models.SoftwareConfig.__table__
@@ -40,7 +41,10 @@ def create(context, values, limit=-1, then=None):
     ``then(w, row)``, when given, runs last in the same transaction.
     """
     row = dict.fromkeys(models.Config._fields)
-    row.update(values, id=uuidutils.generate_uuid(),
+    row.update(values)
+    # Secret defaults are encrypted, the row shows their mask.
+    row['inputs'], row['sealed_inputs'] = secrets.seal_config(row['inputs'])
+    row.update(id=uuidutils.generate_uuid(),
                project_id=context.project_id, created_at=query.now())
     row = models.Config(**row)
 
@@ -113,6 +117,28 @@ def options_of(w, config_id):
                 _OPTIONS_OF.pop(key, None)
         _OPTIONS_OF[config_id] = options
     return options
+
+
+_INPUTS = prepared.Statement(sa.select(_SC.c.inputs).where(
+    _SC.c.id == sa.bindparam('p_id')))
+# The names of each config's secret inputs, by id, per process (configs
+# never change).  Bounded like _OPTIONS_OF.
+_SECRET_NAMES_OF = {}
+
+
+def secret_names_of(w, config_id):
+    """The names of a config's secret inputs (a frozenset)."""
+    try:
+        return _SECRET_NAMES_OF[config_id]
+    except KeyError:
+        pass
+    names = secrets.secret_names(
+        w.execute(_INPUTS, {'p_id': config_id}).scalar())
+    if len(_SECRET_NAMES_OF) >= _OPTIONS_MAX:
+        for key in list(_SECRET_NAMES_OF)[:_OPTIONS_MAX // 2]:
+            _SECRET_NAMES_OF.pop(key, None)
+    _SECRET_NAMES_OF[config_id] = names
+    return names
 
 
 def load(w, config_ids):

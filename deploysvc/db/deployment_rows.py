@@ -35,13 +35,16 @@ _LOCK = query.Scoped(_LOCK, OWN, SHARED)
 _WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
             'status', 'status_reason', 'updated_at', 'served_revision',
             'status_reason_code', 'delivery_timeout', 'timeout',
-            'run_started_at', 'delivered_at', 'deadline_at')
+            'run_started_at', 'delivered_at', 'deadline_at',
+            'sealed_inputs')
 _WRITE = prepared.Statement(sa.update(_SD).where(
     _SD.c.id == sa.bindparam('p_id')).values(**{
         name: sa.bindparam('v_' + name, type_=_SD.c[name].type)
         for name in _WRITTEN}))
 # What changes the document a server's agent is served.
-_SERVED = ('config_id', 'input_values', 'action')
+# (sealed_inputs: the secret values, whose token is kept while they are
+# unchanged; see deploysvc.db.secrets.seal_values.)
+_SERVED = ('config_id', 'input_values', 'sealed_inputs', 'action')
 
 
 def lock(w, context, deployment_id, shared=False):

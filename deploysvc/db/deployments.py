@@ -25,6 +25,7 @@ from deploysvc.db import prepared
 from deploysvc.db import query
 from deploysvc.db import quotas
 from deploysvc.db import runs
+from deploysvc.db import secrets
 from deploysvc import exception
 
 _SC = models.SoftwareConfig.__table__
@@ -88,8 +89,13 @@ def create(context, values, limit=-1, then=None):
             # Which check failed, in the order of the checks: quota first.
             quotas.take(w, context, quotas.DEPLOYMENTS, limit)
             configs.check_usable(w, context, base['config_id'])
+        row = dict(base)
+        # The secret inputs' values are encrypted, the row shows masks.
+        row['input_values'], row['sealed_inputs'] = secrets.seal_values(
+            row['input_values'], configs.secret_names_of(
+                w, row['config_id']))
         row = runs.with_deadline(models.Deployment(**runs.defaults(
-            base, configs.options_of(w, base['config_id']))))
+            row, configs.options_of(w, base['config_id']))))
         try:
             w.execute(_INSERT, row._asdict())
         except db_exc.DBReferenceError:
@@ -269,6 +275,14 @@ def update(w, context, deployment_id, values, check=None):
             values[name] = values[name] or None
     if 'status' in values:
         values['status_reason_code'] = runs.API_UPDATE
+    config_id = values.get('config_id') or old.config_id
+    if 'input_values' in values or config_id != old.config_id:
+        # Which values are secret follows the (new) config; a mask sent
+        # back keeps the stored value.
+        values['input_values'], values['sealed_inputs'] = (
+            secrets.seal_values(
+                values.get('input_values', secrets.plain_values(old)),
+                configs.secret_names_of(w, config_id), old))
     try:
         new = deployment_rows.write(w, old, values)
     except db_exc.DBReferenceError:

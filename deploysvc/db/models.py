@@ -20,6 +20,10 @@ def _timestamp():
     return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
 
 
+def _text():
+    return sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql')
+
+
 def _json():
     return db_types.JsonEncodedType(mysql_as_long=True)
 
@@ -48,6 +52,9 @@ class SoftwareConfig(Base):
     inputs = sa.Column(_json(), nullable=True)
     outputs = sa.Column(_json(), nullable=True)
     options = sa.Column(_json(), nullable=True)
+    # The secret inputs' defaults and values, encrypted (deploysvc.db.
+    # secrets): ``inputs`` holds a mask in their place.  Null: none.
+    sealed_inputs = sa.Column(_text(), nullable=True)
 
 
 class SoftwareDeployment(Base):
@@ -105,6 +112,9 @@ class SoftwareDeployment(Base):
     run_started_at = sa.Column(_timestamp(), nullable=True)
     delivered_at = sa.Column(_timestamp(), nullable=True)
     deadline_at = sa.Column(_timestamp(), nullable=True)
+    # The values of the config's secret inputs, encrypted (deploysvc.db.
+    # secrets): ``input_values`` holds a mask in their place.  Null: none.
+    sealed_inputs = sa.Column(_text(), nullable=True)
 
 
 class QuotaUsage(Base):
@@ -142,7 +152,12 @@ class AgentServer(Base):
     project_id = sa.Column(sa.String(64), primary_key=True)
     server_id = sa.Column(sa.String(36), primary_key=True)
     credential_id = sa.Column(sa.String(36), nullable=False)
-    secret = sa.Column(sa.String(64), nullable=False)
+    # Encrypted with [crypto] encryption_keys (deploysvc.db.secrets); 64
+    # hex digits in plain text before that, or without keys.
+    secret = sa.Column(sa.String(255), nullable=False)
+    # SHA-256 (hex) of the metadata URL's mac: a poll is checked against
+    # it without decrypting the secret.
+    metadata_mac_hash = sa.Column(sa.String(64), nullable=True)
     revision = sa.Column(sa.Integer, nullable=False)
     created_at = sa.Column(_timestamp(), nullable=False)
     changed_at = sa.Column(_timestamp(), nullable=False)

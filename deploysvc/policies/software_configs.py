@@ -10,6 +10,7 @@ GLOBAL_INDEX = POLICY_ROOT % 'global_index'
 INDEX = POLICY_ROOT % 'index'
 CREATE = POLICY_ROOT % 'create'
 SHOW = POLICY_ROOT % 'show'
+SHOW_SECRETS = POLICY_ROOT % 'show_secrets'
 DELETE = POLICY_ROOT % 'delete'
 VALIDATE = 'stacks:validate_template'
 
@@ -62,6 +63,16 @@ rules = [
                     '"openstack software config create"). Same name as '
                     'Heat\'s rule so existing policy files keep working.',
         operations=[{'path': '/v1/{tenant_id}/validate', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=SHOW_SECRETS,
+        check_str=base.RULE_DENY_EVERYBODY,
+        scope_types=['project'],
+        description='Show a software config with the defaults and values '
+                    'of its secret inputs in plain text instead of '
+                    '"******" (the show rule applies first). Denied to '
+                    'everybody by default: only the server\'s own agent '
+                    'URL serves them.',
+        operations=[{'path': _ITEM, 'method': 'GET'}]),
 ]
 
 

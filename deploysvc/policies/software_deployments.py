@@ -9,6 +9,7 @@ POLICY_ROOT = 'software_deployments:%s'
 INDEX = POLICY_ROOT % 'index'
 CREATE = POLICY_ROOT % 'create'
 SHOW = POLICY_ROOT % 'show'
+SHOW_SECRETS = POLICY_ROOT % 'show_secrets'
 UPDATE = POLICY_ROOT % 'update'
 DELETE = POLICY_ROOT % 'delete'
 METADATA = POLICY_ROOT % 'metadata'
@@ -96,6 +97,16 @@ rules = [
                     'to its server\'s agent if the agent has not fetched '
                     'it yet.',
         operations=[{'path': _ITEM + '/cancel', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=SHOW_SECRETS,
+        check_str=base.RULE_DENY_EVERYBODY,
+        scope_types=['project'],
+        description='Show a software deployment with the values of its '
+                    'secret inputs in plain text instead of '
+                    '"******" (the show rule applies first). Denied to '
+                    'everybody by default: only the server\'s own agent '
+                    'URL serves them.',
+        operations=[{'path': _ITEM, 'method': 'GET'}]),
 ]
 
 

@@ -38,6 +38,7 @@ report (default: state/bench/<time>-<commit>.json) that --compare reads
 """
 
 import argparse
+import base64
 import datetime
 import glob
 import http.client
@@ -598,7 +599,15 @@ class _BenchConf(base.ConfFileFixture):
             '[DEFAULT]\n'
             'max_software_configs_per_tenant = %d\n'
             'max_software_deployments_per_tenant = %d\n' % (QUOTA, QUOTA)),
-            1)
+            1) + (
+            # Agent secrets encrypted, as in production (a release without
+            # the [crypto] group ignores it).
+            '[crypto]\nencryption_keys = %s\n' % _BENCH_KEY)
+
+
+# A fixed Fernet key (32 bytes, URL-safe base64) for the bench's server.
+_BENCH_KEY = base64.urlsafe_b64encode(b'deploysvc-bench-key-0123456789ab'
+                                      ).decode('ascii')
 
 
 class BenchServer(base.ServerFixture):

@@ -49,6 +49,8 @@ HEAT_RULES = {
     'software_deployments:signal': '(%s) or (%s)' % (MEMBER, STACK_USER),
     'software_deployments:events': READER,
     'software_deployments:cancel': MEMBER,
+    'software_configs:show_secrets': 'rule:deny_everybody',
+    'software_deployments:show_secrets': 'rule:deny_everybody',
 }
 
 BASE_RULES = {

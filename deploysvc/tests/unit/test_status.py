@@ -6,15 +6,20 @@ import subprocess
 import sys
 from unittest import mock
 
+from cryptography import fernet
 import ddt
 import fixtures
 from oslo_db.sqlalchemy import engines
 from oslo_upgradecheck import upgradecheck
 import sqlalchemy as sa
 
+from deploysvc.agent import tokens
+from deploysvc.cmd import manage
 from deploysvc.cmd import status
+from deploysvc.db import agents
 from deploysvc.db import engine as db_engine
 from deploysvc.db import migration
+from deploysvc.db import models
 from deploysvc.tests import base
 
 Code = upgradecheck.Code
@@ -233,7 +238,8 @@ class TestCommand(base.TestCase):
             [('Database schema', Code.SUCCESS),
              ('Policy file', Code.SUCCESS),
              ('Policy File JSON to YAML Migration', Code.SUCCESS),
-             ('Authentication', Code.SUCCESS)],
+             ('Authentication', Code.SUCCESS),
+             ('Secrets at rest', Code.SUCCESS)],
             [(c['check'], c['result']) for c in report['checks']])
 
     def test_unready_installation_reports_every_check(self):
@@ -248,3 +254,48 @@ class TestCommand(base.TestCase):
         self.assertEqual(2, out.count('Result: Failure'), out)
         self.assertIn('no deploysvc schema', out)
         self.assertIn('auth_strategy is noauth', out)
+
+
+class TestSecretsCheck(_Checks):
+    """Secrets at rest: (keys when stored, keys at check) -> result."""
+
+    KEY, OTHER = (fernet.Fernet.generate_key().decode() for _ in range(2))
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MockPatchObject(
+            migration, 'version', return_value=migration.head()))
+
+    def store_agent(self, keys):
+        self.config(encryption_keys=keys, group='crypto')
+        secret = tokens.new_secret()
+        agents.rotate(self.context, 'server', secret, tokens.hasher(secret))
+
+    CASES = (
+        # (keys of the stored secret or None, keys at check, code, text)
+        (None, [], Code.SUCCESS, 'encryption_keys is not set'),
+        ([KEY], [KEY], Code.SUCCESS, '1 encrypted secret(s), all readable'),
+        ([KEY], [OTHER, KEY], Code.SUCCESS, 'all readable'),
+        ([KEY], [], Code.FAILURE, 'the service will not start'),
+        ([KEY], [OTHER], Code.FAILURE, '1 of 1 encrypted secret(s) cannot'),
+        ([], [KEY], Code.WARNING, 'secrets reencrypt'),
+        (None, ['bad'], Code.FAILURE, 'key 1 of 1 is not a Fernet key'),
+    )
+
+    def test_cases(self):
+        for stored, keys, code, text in self.CASES:
+            with self.subTest(stored=stored, keys=keys):
+                db_engine.write(lambda w: w.execute(
+                    sa.delete(models.AgentServer)))
+                if stored is not None:
+                    self.store_agent(stored)
+                self.config(encryption_keys=keys, group='crypto')
+                result = self.checks._check_secrets()
+                self.assertEqual(code, result.code, result.details)
+                self.assertIn(text, result.details)
+
+    def test_reencrypt_command_without_keys_exits_2(self):
+        self.config(encryption_keys=[], group='crypto')
+        stderr = self.useFixture(fixtures.StringStream('stderr')).stream
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', stderr))
+        self.assertEqual(2, manage._reencrypt())

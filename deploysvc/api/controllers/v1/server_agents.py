@@ -43,8 +43,9 @@ class ServerAgentController(object):
         if len(self.server_id) > 36:
             raise exception.Invalid(
                 reason='"server_id" should be no more than 36 characters')
+        secret = tokens.new_secret()
         return util.respond(_view(agents.rotate(
-            context, self.server_id, tokens.new_secret())))
+            context, self.server_id, secret, tokens.hasher(secret))))
 
     @index.when(method='DELETE')
     def delete(self):

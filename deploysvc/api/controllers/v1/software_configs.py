@@ -9,6 +9,7 @@ from deploysvc.api import schemas
 from deploysvc.api import validation
 from deploysvc.common import config_io
 from deploysvc.db import configs
+from deploysvc.db import secrets
 from deploysvc.policies import software_configs as policies
 from deploysvc import views
 
@@ -44,6 +45,8 @@ class ConfigController(object):
         context = pecan.request.context
         context.can(policies.SHOW)
         row = configs.get(context, self.config_id)
+        if context.may(policies.SHOW_SECRETS):
+            row = secrets.opened_config(row)
         return util.respond(
             {'software_config': views.config(row, context.is_admin)})
 

@@ -15,6 +15,7 @@ from deploysvc.db import configs
 from deploysvc.db import deployments
 from deploysvc.db import lifecycle
 from deploysvc.db import runs
+from deploysvc.db import secrets
 from deploysvc import exception
 from deploysvc.policies import software_deployments as policies
 from deploysvc import views
@@ -77,6 +78,8 @@ class DeploymentController(object):
         context = pecan.request.context
         context.can(policies.SHOW)
         row = deployments.get(context, self.deployment_id)
+        if context.may(policies.SHOW_SECRETS):
+            row = secrets.opened_deployment(row)
         return util.respond_tagged(_answer(row, context.is_admin),
                                    conditional=True)
 

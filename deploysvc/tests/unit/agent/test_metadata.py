@@ -19,7 +19,7 @@ def _config(**kw):
                            'default': 'dflt'}],
                   outputs=[{'name': 'result', 'type': 'String',
                             'error_output': False}],
-                  options={})
+                  options={}, sealed_inputs=None)
     values.update(kw)
     return models.Config(**values)
 

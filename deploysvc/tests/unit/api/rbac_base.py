@@ -64,8 +64,9 @@ class SeededTestCase(api_base.ApiTestCase):
             stack_user_project_id=STACK_PROJECT).id
         self.unshared_id = utils.create_test_deployment(
             owner, config_id=config.id, server_id=UNSHARED_SERVER).id
+        secret = tokens.new_secret()
         self.credential_id = agents.rotate(
-            owner, SERVER, tokens.new_secret()).credential_id
+            owner, SERVER, secret, tokens.hasher(secret)).credential_id
 
     def owner_credential(self):
         """The credential id of SERVER's agent URLs now, or None."""

@@ -173,7 +173,9 @@ class TestDeploymentSecret(base.ApiTestCase):
                                                   server_id=SERVER)
         bare = utils.create_test_deployment(self.context, server_id='other')
         self.assertIsNone(agents.deployment_secret(deployment.id))
-        agent = agents.rotate(self.context, SERVER, tokens.new_secret())
+        secret = tokens.new_secret()
+        agent = agents.rotate(self.context, SERVER, secret,
+                              tokens.hasher(secret))
         self.assertEqual(agent.secret, agents.deployment_secret(deployment.id))
         self.assertIsNone(agents.deployment_secret(bare.id))
         self.assertIsNone(agents.deployment_secret('nope'))

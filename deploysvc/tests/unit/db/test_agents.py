@@ -32,8 +32,9 @@ class TestAgentApi(base.TestCase):
         return self.now
 
     def rotate(self, context=None):
-        return agents.rotate(context or self.context, SERVER,
-                             tokens.new_secret())
+        secret = tokens.new_secret()
+        return agents.rotate(context or self.context, SERVER, secret,
+                             tokens.hasher(secret))
 
     def revision(self, context=None):
         row = agents.get(context or self.context, SERVER)
