@@ -89,7 +89,13 @@ BY_ID = query.Scoped(
 _LOCK = sa.update(_GROUP).where(_GROUP.c.id == sa.bindparam('p_id')).values(
     updated_at=_GROUP.c.updated_at)
 _LOCK_RETURNING = query.Scoped(_LOCK.returning(*_GROUP.c), _OWN)
-_LOCK = query.Scoped(_LOCK, _OWN)
+# Where there is no RETURNING (MySQL, MariaDB): a locking read.  Not the
+# no-op UPDATE and a plain SELECT: under REPEATABLE READ that SELECT reads
+# the snapshot of the transaction's first read (the child's row, read
+# before the group was locked), and counters committed since by another
+# child's transition would be lost.  A locking read reads the latest.
+_LOCK_READ = query.Scoped(sa.select(*_GROUP.c).where(
+    _GROUP.c.id == sa.bindparam('p_id')).with_for_update(), _OWN)
 _STORED = ('released', 'in_progress', 'complete', 'failed', 'cancelled',
            'status', 'status_reason', 'status_reason_code', 'updated_at')
 _STORE = prepared.Statement(sa.update(_GROUP).where(
@@ -109,17 +115,16 @@ class _Admin(object):
 def lock(w, context, group_id):
     """Lock a visible group's row and read it, or None.
 
-    A no-op UPDATE, as deploysvc.db.deployment_rows.lock does for a
-    deployment: the row's write lock is taken before anything is read
-    (on SQLite too).  ``context`` None: the service (any project).
+    A no-op UPDATE ... RETURNING, as deploysvc.db.deployment_rows.lock
+    does for a deployment (the row's write lock is taken before anything
+    is read, on SQLite too), or SELECT ... FOR UPDATE where there is no
+    RETURNING.  ``context`` None: the service (any project).
     """
     context = context or _Admin()
     if w.dialect.update_returning:
         row = w.execute(*_LOCK_RETURNING.bind(context, p_id=group_id)).first()
-    elif w.execute(*_LOCK.bind(context, p_id=group_id)).rowcount == 1:
-        row = w.execute(BY_ID.any, {'p_id': group_id}).first()
     else:
-        row = None
+        row = w.execute(*_LOCK_READ.bind(context, p_id=group_id)).first()
     return None if row is None else models.Group._make(row)
 
 
@@ -156,11 +161,13 @@ def record(w, group_id, kind, actor=None, child=None, status_from=None,
 # -- the children ---------------------------------------------------------
 
 # The next wave: ix_software_deployment_group_state serves it as an index
-# range read in order, stopping after LIMIT rows, however many wait.
+# range read in order, stopping after LIMIT rows, however many wait.  A
+# locking read, so that on MySQL/MariaDB it sees the releases committed
+# after the transaction's snapshot (see _LOCK_READ).
 _NEXT = prepared.Statement(sa.select(*_SD.c).where(
     _SD.c.group_id == sa.bindparam('p_group_id'),
     _SD.c.group_state == runs.PENDING).order_by(_SD.c.group_ordinal).limit(
-        sa.bindparam('p_limit', type_=sa.Integer)))
+        sa.bindparam('p_limit', type_=sa.Integer)).with_for_update())
 # Conditional on PENDING: a child ended meanwhile (an update) stays so.
 _RELEASE_COLUMNS = ('group_state', 'status_reason', 'status_reason_code',
                     'served_revision', 'run_started_at', 'delivered_at',
@@ -172,7 +179,7 @@ _RELEASE = prepared.Statement(sa.update(_SD).where(
         for name in _RELEASE_COLUMNS}))
 _RUNNING = prepared.Statement(sa.select(_SD.c.id).where(
     _SD.c.group_id == sa.bindparam('p_group_id'),
-    _SD.c.group_state == runs.RELEASED))
+    _SD.c.group_state == runs.RELEASED).with_for_update())
 
 
 def waiting_reason(group_id):
