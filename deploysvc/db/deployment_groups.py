@@ -225,7 +225,7 @@ def _cancel_locked(w, context, group):
     if group.status == groups.IN_PROGRESS:
         reason = 'Cancelled by %s' % (context.user_id or 'a user')
         cancelled = groups.end(w, group, groups.CANCELLED, reason,
-                                runs.CANCELLED, actor=context.user_id)
+                               runs.CANCELLED, actor=context.user_id)
         cancelled = groups.end_pending(
             w, cancelled, 'Not released: deployment group %s was cancelled'
             % group.id)

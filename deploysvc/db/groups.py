@@ -254,6 +254,7 @@ def end_pending(w, group, reason):
 
 
 def end(w, group, status, reason, code, actor=None):
+    """``group`` with its final ``status`` (not stored), and the event."""
     record(w, group.id, status, actor=actor, status_from=group.status,
            status_to=status, reason=reason, reason_code=code)
     return group._replace(status=status, status_reason=reason,
@@ -279,9 +280,9 @@ def advance(w, group, failed_child=None):
                            'failed' % group.id)
     if group.complete + group.failed + group.cancelled == group.total:
         return end(w, group, COMPLETE, '%d of %d deployments complete, %d '
-                    'failed (max_errors %d).' % (
-                        group.complete, group.total, group.failed,
-                        group.max_errors), ALL_ENDED)
+                   'failed (max_errors %d).' % (
+                       group.complete, group.total, group.failed,
+                       group.max_errors), ALL_ENDED)
     return _release(w, group)
 
 

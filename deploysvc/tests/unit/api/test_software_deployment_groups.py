@@ -37,8 +37,8 @@ class TestDeploymentGroups(base.ApiTestCase):
         response = self.post(_GROUPS, {
             'config_id': self.config_id, 'action': 'UPDATE',
             'input_values': {'a': 1, 'b': 2},
-            'servers': ['s1', {'server_id': 's2', 'input_values': {'b': 3}},
-                       's3', 's4'],
+            'servers': ['s1', {'server_id': 's2',
+                               'input_values': {'b': 3}}, 's3', 's4'],
             'max_concurrency': '50%', 'max_errors': '25%',
             'timeout': 600}, status=201)
         group = response.json['software_deployment_group']
