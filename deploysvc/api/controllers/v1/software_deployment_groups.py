@@ -67,8 +67,7 @@ class GroupsController(object):
             limit=cfg.CONF.max_software_deployments_per_tenant)
         pecan.response.location = '/'.join((pecan.request.path_url, row.id))
         return util.respond({'software_deployment_group':
-                             views.deployment_group(row, context.is_admin)},
-                            201)
+                             views.deployment_group(row, context.is_admin)})
 
 
 class GroupController(object):

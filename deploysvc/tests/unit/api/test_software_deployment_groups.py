@@ -18,7 +18,7 @@ class TestDeploymentGroups(base.ApiTestCase):
         super().setUp()
         self.config_id = self.create_config()['id']
 
-    def create_group(self, count=3, status=201, **fields):
+    def create_group(self, count=3, status=200, **fields):
         body = dict({'config_id': self.config_id,
                      'servers': ['server-%d' % i for i in range(count)],
                      'max_concurrency': 1, 'max_errors': 0}, **fields)
@@ -40,7 +40,7 @@ class TestDeploymentGroups(base.ApiTestCase):
             'servers': ['s1', {'server_id': 's2',
                                'input_values': {'b': 3}}, 's3', 's4'],
             'max_concurrency': '50%', 'max_errors': '25%',
-            'timeout': 600}, status=201)
+            'timeout': 600}, status=200)
         group = response.json['software_deployment_group']
         self.assertTrue(response.location.endswith('%s/%s' % (
             _GROUPS, group['id'])))
