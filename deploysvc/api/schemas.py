@@ -1,6 +1,7 @@
 """JSON schemas of the request bodies (compiled once, at import)."""
 
 from deploysvc.api import validation
+from deploysvc.db import groups
 from deploysvc import exception
 
 STATUSES = ('IN_PROGRESS', 'COMPLETE', 'FAILED')
@@ -66,8 +67,9 @@ config_create = validation.Validator({
 # A deployment group's limits: a number, or a percentage of its servers
 # (deploysvc.db.groups.resolve rounds them).
 _PERCENT = {'type': 'string', 'pattern': '^(100|[1-9]?[0-9])%$'}
-# The server limit of one group (deploysvc.db.groups.MAX_SERVERS).
-MAX_GROUP_SERVERS = 10000
+# The server limit of one group.
+MAX_GROUP_SERVERS = groups.MAX_SERVERS
+_MAX_INT32 = 2 ** 31 - 1
 
 deployment_group_create = validation.Validator({
     'type': 'object',
@@ -78,10 +80,13 @@ deployment_group_create = validation.Validator({
         # Each item is checked by group_servers (10,000 of them through
         # jsonschema's anyOf would cost more than the create itself).
         'servers': {'type': 'array'},
+        # (Bounded: the value is stored as sent, in 16 characters.)
         'max_concurrency': {'anyOf': [
-            {'type': 'integer', 'minimum': 1}, _PERCENT]},
+            {'type': 'integer', 'minimum': 1, 'maximum': _MAX_INT32},
+            _PERCENT]},
         'max_errors': {'anyOf': [
-            {'type': 'integer', 'minimum': 0}, _PERCENT]},
+            {'type': 'integer', 'minimum': 0, 'maximum': _MAX_INT32},
+            _PERCENT]},
         'timeout': _TIMEOUT,
         'delivery_timeout': _TIMEOUT,
     },

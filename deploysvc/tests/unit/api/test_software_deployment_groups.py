@@ -82,6 +82,8 @@ class TestDeploymentGroups(base.ApiTestCase):
         ({'servers': ['x' * 37]}, 'a server id of 1 to 36 characters'),
         ({'servers': ['']}, 'a server id of 1 to 36 characters'),
         ({'max_concurrency': 0}, '"max_concurrency" is not valid'),
+        ({'max_concurrency': 2 ** 70}, '"max_concurrency" is not valid'),
+        ({'max_errors': 2 ** 31}, '"max_errors" is not valid'),
         ({'max_concurrency': '101%'}, '"max_concurrency" is not valid'),
         ({'max_errors': -1}, '"max_errors" is not valid'),
         ({'max_errors': 'many'}, '"max_errors" is not valid'),
