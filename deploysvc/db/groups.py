@@ -17,7 +17,8 @@ children run, and nothing is released once the errors exceed
 whatever the size of the group: the lock, the next ``n`` PENDING children
 by (group_id, group_state, group_ordinal) with ``LIMIT n``, one UPDATE
 and one agent bump per child released (n is 1 in the steady state), the
-group's row and its events.  See doc/source/user/deployment-groups.rst.
+group's row and its events.  See doc/source/user/deployment-groups.rst
+and doc/source/contributor/behaviour.rst, behaviour-deployment-groups.
 """
 
 import math

@@ -3,7 +3,11 @@
 See doc/source/user/deployment-groups.rst.
 """
 
+import json
+import uuid
+
 import ddt
+from oslo_config import cfg
 
 from deploysvc.tests import base as test_base
 from deploysvc.tests.unit.api import base
@@ -95,6 +99,19 @@ class TestDeploymentGroups(base.ApiTestCase):
         response = self.create_group(status=400, **changes)
         self.assertError(response, 400, 'Invalid')
         self.assertIn(message, response.json['error']['message'])
+
+    def test_the_largest_group_in_one_request(self):
+        # 10,000 server ids (UUIDs) fit the default body limit, 1 MiB.
+        self.config(max_software_deployments_per_tenant=-1)
+        servers = [str(uuid.UUID(int=i)) for i in range(10000)]
+        body = json.dumps({'config_id': self.config_id, 'servers': servers,
+                           'max_concurrency': '1%'}).encode()
+        self.assertLess(len(body), cfg.CONF.max_json_body_size)
+        group = self.post(_GROUPS, body, status=200).json[
+            'software_deployment_group']
+        self.assertEqual({'total': 10000, 'pending': 9900,
+                          'in_progress': 100, 'complete': 0, 'failed': 0,
+                          'cancelled': 0}, group['counts'])
 
     def test_too_many_servers(self):
         response = self.create_group(count=10001, status=400)
