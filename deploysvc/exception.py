@@ -148,6 +148,11 @@ class DatabaseUnavailable(DeploySvcException):
         return (('Retry-After', str(self.retry_after)),)
 
 
+class GroupNotFound(NotFound):
+    msg_fmt = "Deployment group with id %(group_id)s not found"
+    error_type = 'NotFound'
+
+
 class AgentNotFound(NotFound):
     msg_fmt = "No agent URL for server %(server_id)s"
     error_type = 'NotFound'

@@ -60,6 +60,9 @@ def deployment(row, admin=False):
     result['timeout'] = row.timeout
     result['delivered_at'] = _maybe_time(row.delivered_at)
     result['deadline_at'] = _maybe_time(row.deadline_at)
+    if row.group_id is not None:
+        # A child of a deployment group (a fleet rollout).
+        result['group_id'] = row.group_id
     if admin:
         result['project'] = row.project_id
     return result
@@ -88,6 +91,55 @@ def event(row):
         'reason': row.reason,
         'reason_code': row.reason_code,
         'details': row.details,
+    }
+
+
+def deployment_group(row, admin=False):
+    """A deployment group: its rollout settings, counts and status."""
+    result = {
+        'id': row.id,
+        'config_id': row.config_id,
+        'action': row.action,
+        'input_values': row.input_values,
+        'max_concurrency': row.max_concurrency_spec,
+        'max_errors': row.max_errors_spec,
+        'resolved_max_concurrency': row.max_concurrency,
+        'resolved_max_errors': row.max_errors,
+        'timeout': row.timeout,
+        'delivery_timeout': row.delivery_timeout,
+        'status': row.status,
+        'status_reason': row.status_reason,
+        'status_reason_code': row.status_reason_code,
+        'counts': {
+            'total': row.total,
+            'pending': row.total - row.released,
+            'in_progress': row.in_progress,
+            'complete': row.complete,
+            'failed': row.failed,
+            'cancelled': row.cancelled,
+        },
+        'creation_time': _time(row.created_at),
+        'updated_time': _maybe_time(row.updated_at),
+    }
+    if admin:
+        result['project'] = row.project_id
+    return result
+
+
+def deployment_group_event(row):
+    """An entry of a deployment group's history."""
+    return {
+        'id': row.id,
+        'group_id': row.group_id,
+        'time': _time(row.created_at),
+        'kind': row.kind,
+        'actor': row.actor,
+        'deployment_id': row.deployment_id,
+        'server_id': row.server_id,
+        'status_from': row.status_from,
+        'status_to': row.status_to,
+        'reason': row.reason,
+        'reason_code': row.reason_code,
     }
 
 

@@ -1,6 +1,8 @@
 """JSON schemas of the request bodies (compiled once, at import)."""
 
 from deploysvc.api import validation
+from deploysvc.db import groups
+from deploysvc import exception
 
 STATUSES = ('IN_PROGRESS', 'COMPLETE', 'FAILED')
 
@@ -61,3 +63,76 @@ config_create = validation.Validator({
         'options': _OBJECT_OR_NULL,
     },
 })
+
+# A deployment group's limits: a number, or a percentage of its servers
+# (deploysvc.db.groups.resolve rounds them).
+_PERCENT = {'type': 'string', 'pattern': '^(100|[1-9]?[0-9])%$'}
+# The server limit of one group.
+MAX_GROUP_SERVERS = groups.MAX_SERVERS
+_MAX_INT32 = 2 ** 31 - 1
+
+deployment_group_create = validation.Validator({
+    'type': 'object',
+    'properties': {
+        'config_id': _string(36, nullable=False, min_length=1),
+        'input_values': _OBJECT_OR_NULL,
+        'action': _string(255),
+        # Each item is checked by group_servers (10,000 of them through
+        # jsonschema's anyOf would cost more than the create itself).
+        'servers': {'type': 'array'},
+        # (Bounded: the value is stored as sent, in 16 characters.)
+        'max_concurrency': {'anyOf': [
+            {'type': 'integer', 'minimum': 1, 'maximum': _MAX_INT32},
+            _PERCENT]},
+        'max_errors': {'anyOf': [
+            {'type': 'integer', 'minimum': 0, 'maximum': _MAX_INT32},
+            _PERCENT]},
+        'timeout': _TIMEOUT,
+        'delivery_timeout': _TIMEOUT,
+    },
+    'required': ['config_id', 'servers'],
+})
+
+
+_SERVER_ITEM = validation.Validator({
+    'type': 'object',
+    'properties': {
+        'server_id': _string(36, nullable=False, min_length=1),
+        'input_values': _OBJECT_OR_NULL},
+    'required': ['server_id'],
+})
+
+
+def group_servers(servers):
+    """``[(server_id, input_values or None)]`` of a group's ``servers``.
+
+    Each item is a server id or ``{"server_id": ..., "input_values":
+    {...}}``; 1 to MAX_GROUP_SERVERS of them, each server once.
+    """
+    if not 1 <= len(servers) <= MAX_GROUP_SERVERS:
+        raise exception.Invalid(
+            reason='"servers" must list 1 to %d servers (a larger fleet '
+                   'is several groups)' % MAX_GROUP_SERVERS)
+    result = []
+    for index, item in enumerate(servers):
+        if isinstance(item, str):
+            server_id, inputs = item, None
+        elif isinstance(item, dict):
+            try:
+                _SERVER_ITEM.validate(item)
+            except exception.Invalid as e:
+                raise exception.Invalid(reason='"servers.%d": %s' % (
+                    index, e.kwargs.get('reason', '')))
+            server_id, inputs = item['server_id'], item.get('input_values')
+        else:
+            raise exception.Invalid(
+                reason='"servers.%d" must be a string or an object' % index)
+        if not 1 <= len(server_id) <= 36:
+            raise exception.Invalid(
+                reason='"servers.%d" must be a server id of 1 to 36 '
+                       'characters' % index)
+        result.append((server_id, inputs))
+    if len(set(server_id for server_id, _ in result)) != len(result):
+        raise exception.Invalid(
+            reason='"servers" lists a server more than once')
+    return result

@@ -3,12 +3,15 @@
 Every change of a deployment locks its row first (``lock``) and stores
 the merged row with ``write``, which keeps what derives from the other
 columns in step: the run (what the agent is served, its signal URL), the
-start of the run, its delivery and its next deadline (deploysvc.db.runs).
+start of the run, its delivery and its next deadline (deploysvc.db.runs),
+and, for a child of a deployment group, the group's counters and its next
+wave (deploysvc.db.groups), in the same transaction.
 """
 
 import sqlalchemy as sa
 
 from deploysvc.db import agents
+from deploysvc.db import groups
 from deploysvc.db import models
 from deploysvc.db import prepared
 from deploysvc.db import query
@@ -36,7 +39,7 @@ _WRITTEN = ('config_id', 'input_values', 'output_values', 'action',
             'status', 'status_reason', 'updated_at', 'served_revision',
             'status_reason_code', 'delivery_timeout', 'timeout',
             'run_started_at', 'delivered_at', 'deadline_at',
-            'sealed_inputs')
+            'sealed_inputs', 'group_state')
 _WRITE = prepared.Statement(sa.update(_SD).where(
     _SD.c.id == sa.bindparam('p_id')).values(**{
         name: sa.bindparam('v_' + name, type_=_SD.c[name].type)
@@ -85,8 +88,16 @@ def _new_run(old, new):
 
 
 def write(w, old, values):
-    """Store ``values`` over the locked row ``old``; the new row."""
+    """Store ``values`` over the locked row ``old``; the new row.
+
+    The end of a group's child is counted by its group here, after the
+    row is stored: every way out of IN_PROGRESS (a signal, an update, a
+    deadline, a cancel) passes through this one write.
+    """
     new = old._replace(**values)
+    ended = groups.ending(old, new)
+    if ended:
+        new = new._replace(group_state=runs.ENDED)
     if _new_run(old, new):
         # A new document for the agent, under an id it has never run and
         # with a signal URL of the new run, to be delivered again.
@@ -98,4 +109,6 @@ def write(w, old, values):
     params = {'v_' + name: getattr(new, name) for name in _WRITTEN}
     params['p_id'] = old.id
     w.execute(_WRITE, params)
+    if ended:
+        groups.child_ended(w, old, new)
     return new

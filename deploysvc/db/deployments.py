@@ -56,9 +56,12 @@ _OVERDUE = query.Scoped(sa.select(*_SD.c).where(
     _SD.c.status == runs.IN_PROGRESS).limit(1000), _OWN)
 _ORDER = query.Scoped(sa.select(
     _SD.c.config_id, _SC.c.name, _SD.c.created_at, _SD.c.id,
-    _SD.c.status_reason_code, _SD.c.delivered_at).join_from(
+    _SD.c.status_reason_code, _SD.c.delivered_at,
+    _SD.c.group_state).join_from(
         _SD, _SC, _SD.c.config_id == _SC.c.id).where(
             _SD.c.server_id == sa.bindparam('p_server')), _OWN, _SHARED)
+_GROUP_OF = query.Scoped(sa.select(_SD.c.group_id, _SD.c.group_state).where(
+    _SD.c.id == sa.bindparam('p_id')), _OWN)
 _DELETE = query.Scoped(
     sa.delete(_SD).where(_SD.c.id == sa.bindparam('p_id')), _OWN)
 _ON_SERVER = prepared.Statement(sa.select(*_SD.c).where(
@@ -337,6 +340,13 @@ def delete(w, context, deployment_id):
     quotas.give_back(w, owner, quotas.DEPLOYMENTS)
     agents.bump(w, owner, _BY_ID.column(context, _SD.c.server_id,
                                         p_id=deployment_id))
+    row = w.execute(*_GROUP_OF.bind(context, p_id=deployment_id)).first()
+    if row is not None and row.group_state not in (None, runs.ENDED):
+        # Its group counts on its end: cancel it (or the group) first.
+        raise exception.Conflict(
+            message='Deployment %s is IN_PROGRESS in deployment group %s: '
+                    'cancel it or its group before deleting it.' % (
+                        deployment_id, row.group_id))
     if w.execute(*_DELETE.bind(context, p_id=deployment_id)).rowcount != 1:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
 

@@ -89,6 +89,11 @@ def cancel(w, context, deployment_id):
             message='Deployment %s is %s, not IN_PROGRESS: there is nothing '
                     'to cancel.' % (deployment_id,
                                     old.status or 'without a status'))
+    return cancel_locked(w, context, old)
+
+
+def cancel_locked(w, context, old):
+    """Cancel the locked IN_PROGRESS row ``old`` (caller's transaction)."""
     if old.delivered_at is None:
         reason = ('Deployment cancelled before its server fetched it; it '
                   'will not run')

@@ -71,6 +71,12 @@ class SoftwareDeployment(Base):
                  'stack_user_project_id'),
         sa.Index('ix_software_deployment_created', 'created_at', 'id'),
         sa.Index('ix_software_deployment_deadline', 'deadline_at'),
+        # A group's next wave: its PENDING children in order, LIMIT n
+        # (deploysvc.db.groups); and its children in order, for the list.
+        sa.Index('ix_software_deployment_group_state',
+                 'group_id', 'group_state', 'group_ordinal'),
+        sa.Index('ix_software_deployment_group_ordinal',
+                 'group_id', 'group_ordinal'),
         {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
     )
 
@@ -115,6 +121,90 @@ class SoftwareDeployment(Base):
     # The values of the config's secret inputs, encrypted (deploysvc.db.
     # secrets): ``input_values`` holds a mask in their place.  Null: none.
     sealed_inputs = sa.Column(_text(), nullable=True)
+    # The deployment group it is a child of (null: none), its place in
+    # the group's order, and where it is in the group's rollout: PENDING
+    # (not released: not served, no deadline), RELEASED, ENDED (counted
+    # once by the group); see deploysvc.db.groups.
+    group_id = sa.Column(sa.String(36), nullable=True)
+    group_ordinal = sa.Column(sa.Integer, nullable=True)
+    group_state = sa.Column(sa.String(16), nullable=True)
+
+
+class SoftwareDeploymentGroup(Base):
+    """One config rolled out to many servers in waves (a fleet rollout).
+
+    Its children are software deployments (``group_id``); the counters
+    are kept in the transaction of each child's transition, under this
+    row's lock, so a transition never scans the children.
+    """
+
+    __tablename__ = 'software_deployment_group'
+    __table_args__ = (
+        sa.Index('ix_software_deployment_group_project_created',
+                 'project_id', 'created_at', 'id'),
+        sa.Index('ix_software_deployment_group_created', 'created_at', 'id'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    config_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey('software_config.id', ondelete='RESTRICT',
+                      name='fk_software_deployment_group_config_id'),
+        nullable=False)
+    action = sa.Column(sa.String(255), nullable=True)
+    input_values = sa.Column(_json(), nullable=True)
+    # As sent ("3" or "25%") and as resolved against the group's size.
+    max_concurrency_spec = sa.Column(sa.String(16), nullable=False)
+    max_concurrency = sa.Column(sa.Integer, nullable=False)
+    max_errors_spec = sa.Column(sa.String(16), nullable=False)
+    max_errors = sa.Column(sa.Integer, nullable=False)
+    delivery_timeout = sa.Column(sa.Integer, nullable=True)
+    timeout = sa.Column(sa.Integer, nullable=True)
+    total = sa.Column(sa.Integer, nullable=False)
+    # Children out of PENDING (released, or ended before their release).
+    released = sa.Column(sa.Integer, nullable=False)
+    in_progress = sa.Column(sa.Integer, nullable=False)
+    complete = sa.Column(sa.Integer, nullable=False)
+    failed = sa.Column(sa.Integer, nullable=False)
+    # Ended by the group (cancelled, or the group failed) before release.
+    cancelled = sa.Column(sa.Integer, nullable=False)
+    status = sa.Column(sa.String(32), nullable=False)
+    status_reason = sa.Column(
+        sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
+    status_reason_code = sa.Column(sa.String(32), nullable=True)
+    created_at = sa.Column(_timestamp(), nullable=False)
+    updated_at = sa.Column(_timestamp(), nullable=True)
+
+
+class DeploymentGroupEvent(Base):
+    """One entry of a group's history: a release, an end, a status."""
+
+    __tablename__ = 'deployment_group_event'
+    __table_args__ = (
+        sa.Index('ix_deployment_group_event_group', 'group_id', 'id'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    group_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey('software_deployment_group.id', ondelete='CASCADE',
+                      name='fk_deployment_group_event_group_id'),
+        nullable=False)
+    created_at = sa.Column(_timestamp(), nullable=False)
+    # CREATED, RELEASED, CHILD_COMPLETE, CHILD_FAILED, COMPLETE, FAILED,
+    # CANCELLED.
+    kind = sa.Column(sa.String(32), nullable=False)
+    actor = sa.Column(sa.String(255), nullable=True)
+    deployment_id = sa.Column(sa.String(36), nullable=True)
+    server_id = sa.Column(sa.String(36), nullable=True)
+    status_from = sa.Column(sa.String(32), nullable=True)
+    status_to = sa.Column(sa.String(32), nullable=True)
+    reason = sa.Column(
+        sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'), nullable=True)
+    reason_code = sa.Column(sa.String(32), nullable=True)
 
 
 class QuotaUsage(Base):
@@ -233,3 +323,5 @@ Deployment = _row_type('Deployment', SoftwareDeployment)
 Agent = _row_type('Agent', AgentServer)
 Event = _row_type('Event', DeploymentEvent)
 Idempotent = _row_type('Idempotent', IdempotencyKey)
+Group = _row_type('Group', SoftwareDeploymentGroup)
+GroupEvent = _row_type('GroupEvent', DeploymentGroupEvent)

@@ -122,3 +122,49 @@ def _limit_error(resource, limit):
     # class's "Request limit exceeded: " prefix is applied here.
     return exception.RequestLimitExceeded(
         exception.RequestLimitExceeded.msg_fmt % {'message': reason})
+
+
+def take_many(w, context, resource, limit, count):
+    """Count ``count`` more ``resource`` at once (a deployment group).
+
+    All or nothing, in one conditional UPDATE (``in_use + count <=
+    limit``): a group that would exceed the quota is refused before
+    anything is created, with a message that says how many it needs.
+    """
+    enforce = _enforced(context, limit)
+    condition = [_USAGE.c.project_id == context.project_id,
+                 _USAGE.c.resource == resource]
+    if enforce:
+        condition.append(_USAGE.c.in_use + count <= limit)
+    if w.execute(sa.update(_USAGE).where(*condition).values(
+            in_use=_USAGE.c.in_use + count)).rowcount:
+        return
+    params = {'p_project_id': context.project_id, 'p_resource': resource}
+    in_use = w.execute(_USAGE_OF, params).scalar()
+    if in_use is not None or (enforce and count > limit):
+        if enforce and (in_use or 0) + count > limit:
+            noun = resource.replace('_', ' ')
+            raise exception.RequestLimitExceeded(
+                exception.RequestLimitExceeded.msg_fmt % {
+                    'message': 'A deployment group of %d servers needs %d '
+                               '%s; the project has %d of its maximum %d '
+                               'in use. Please delete some %s, or ask for '
+                               'a larger quota.' % (
+                                   count, count, noun, in_use or 0, limit,
+                                   noun.split(' ')[-1])})
+        raise db_exc.RetryRequest(exception.Conflict(
+            'quota row of %s created meanwhile' % resource))
+    try:
+        w.execute(_INSERT, {'project_id': context.project_id,
+                            'resource': resource, 'in_use': count})
+    except db_exc.DBDuplicateEntry as e:
+        raise db_exc.RetryRequest(e)
+
+
+def give_back_many(w, owner, resource, count):
+    """``count`` ``resource`` fewer for the project ``owner``."""
+    if count:
+        w.execute(sa.update(_USAGE).where(
+            _USAGE.c.project_id == owner, _USAGE.c.resource == resource)
+            .values(in_use=sa.case((_USAGE.c.in_use > count,
+                                    _USAGE.c.in_use - count), else_=0)))

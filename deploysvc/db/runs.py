@@ -30,11 +30,19 @@ ERROR_OUTPUT = 'ERROR_OUTPUT'
 TIMED_OUT_DELIVERY = 'TIMED_OUT_DELIVERY'
 TIMED_OUT_EXECUTION = 'TIMED_OUT_EXECUTION'
 CANCELLED = 'CANCELLED'
+# A child of a deployment group waiting for its wave (deploysvc.db.groups).
+NOT_RELEASED = 'NOT_RELEASED'
 # (Events only: a signal recorded without being applied.)
 SIGNAL_IGNORED = 'SIGNAL_IGNORED'
 REASON_CODES = (API_UPDATE, OUTPUTS_RECEIVED, NONZERO_EXIT, ERROR_OUTPUT,
                 TIMED_OUT_DELIVERY, TIMED_OUT_EXECUTION, CANCELLED,
-                SIGNAL_IGNORED)
+                SIGNAL_IGNORED, NOT_RELEASED)
+
+# group_state of a deployment group's child: waiting for its wave (not
+# served, no deadline), released, ended (counted by its group).
+PENDING = 'PENDING'
+RELEASED = 'RELEASED'
+ENDED = 'ENDED'
 
 # The ends of a run that came from the service, not from the agent's
 # result or an update.
@@ -68,8 +76,13 @@ def defaults(values, options):
 
 
 def deadline_of(row):
-    """The next deadline of a deployment's current run, or None."""
-    if row.status != IN_PROGRESS or row.run_started_at is None:
+    """The next deadline of a deployment's current run, or None.
+
+    None for a group's child not released yet: its run starts when its
+    wave does.
+    """
+    if (row.status != IN_PROGRESS or row.run_started_at is None
+            or row.group_state == PENDING):
         return None
     if row.delivered_at is None:
         seconds, start = row.delivery_timeout, row.run_started_at
@@ -105,10 +118,11 @@ def is_served(row):
     """Whether the server's agent is served the deployment.
 
     All are but those cancelled before their delivery, until a new status
-    is given to them.
+    is given to them, and a group's children not released yet.
     """
     return not (row.status_reason_code == CANCELLED
-                and row.delivered_at is None)
+                and row.delivered_at is None
+                or row.group_state == PENDING)
 
 
 def with_deadline(row):

@@ -23,10 +23,20 @@ ROUTE_NAMES = (
     'deployments_create', 'deployments_show', 'deployments_update',
     'deployments_delete', 'metadata', 'metadata_unshared', 'validate',
     'deployments_events', 'deployments_signal', 'agents_show',
-    'agents_rotate', 'agents_delete', 'deployments_cancel')
+    'agents_rotate', 'agents_delete', 'deployments_cancel',
+    'groups_index', 'groups_create', 'groups_show', 'groups_deployments',
+    'groups_events', 'groups_cancel', 'groups_delete')
+
+# Deployment groups: readers read, members change; stack users nothing.
+_GROUPS_OK = (OK,) * 7
+_GROUPS_READ = (OK, DENIED, OK, OK, OK, DENIED, DENIED)
+_GROUPS_FOREIGN = (BLIND,) + (NOT_FOUND,) * 6
+_GROUPS_DENIED = (DENIED,) * 7
+_GROUPS_STACK_READER = (BLIND, DENIED, NOT_FOUND, NOT_FOUND, NOT_FOUND,
+                        DENIED, DENIED)
 
 _ALL_OK = (OK, DENIED, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
-           OK, OK, OK, OK, OK, OK)
+           OK, OK, OK, OK, OK, OK) + _GROUPS_OK
 _ALL_TENANT = (TENANT,) * len(ROUTE_NAMES)
 # A project that the seeded objects do not belong to, whatever its roles
 # there (members of the stack user project included: naming a project as
@@ -34,16 +44,18 @@ _ALL_TENANT = (TENANT,) * len(ROUTE_NAMES)
 # agent URLs makes a credential of the caller's own project.
 _FOREIGN = (BLIND, DENIED, OK, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND,
             NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, BLIND, OK,
-            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND, NOT_FOUND)
+            NOT_FOUND, NOT_FOUND, NOT_FOUND, BLIND, NOT_FOUND, NOT_FOUND
+            ) + _GROUPS_FOREIGN
 # Cloud administrators see every project's objects, but a server's agent
 # credential is always of the caller's own project.
-_CLOUD_ADMIN = _ALL_OK[:-4] + (NOT_FOUND, BLIND, NOT_FOUND, OK)
+_CLOUD_ADMIN = _ALL_OK[:15] + (NOT_FOUND, BLIND, NOT_FOUND, OK) + _GROUPS_OK
 
 # (persona, URL project) -> one outcome per route, in ROUTE_NAMES order.
 MATRIX = {
     ('reader', OWN): (OK, DENIED, DENIED, OK, DENIED, OK, DENIED, OK,
                       DENIED, DENIED, OK, OK, DENIED,
-                      OK, DENIED, DENIED, DENIED, DENIED, DENIED),
+                      OK, DENIED, DENIED, DENIED, DENIED, DENIED
+                      ) + _GROUPS_READ,
     ('member', OWN): _ALL_OK,
     ('admin', OWN): _ALL_OK,
     ('admin', AT_ELSEWHERE): _ALL_OK,
@@ -64,13 +76,14 @@ MATRIX = {
     ('stack_user', OWN): (DENIED, DENIED_INDEX, DENIED, OK, DENIED,
                           DENIED, DENIED, OK, DENIED, DENIED, OK, BLIND,
                           DENIED, DENIED, OK, DENIED, DENIED, DENIED,
-                          DENIED),
+                          DENIED) + _GROUPS_DENIED,
     ('stack_user', AT_OWNER): _ALL_TENANT,
     ('stack_member', OWN): _FOREIGN,
     ('stack_reader', OWN): (BLIND, DENIED, DENIED, NOT_FOUND, DENIED,
                             BLIND, DENIED, NOT_FOUND, DENIED, DENIED,
                             BLIND, BLIND, DENIED, NOT_FOUND, DENIED,
-                            DENIED, DENIED, DENIED, DENIED),
+                            DENIED, DENIED, DENIED, DENIED
+                            ) + _GROUPS_STACK_READER,
     ('no_roles', OWN): (DENIED, DENIED_INDEX) + (DENIED,) * (
         len(ROUTE_NAMES) - 2),
 }

@@ -85,3 +85,38 @@ class Client(object):
     def get_deployment(self, deployment_id):
         return self._call('GET', '/software_deployments/%s'
                           % _id(deployment_id))['software_deployment']
+
+    # Deployment groups (fleet rollouts).
+
+    def create_group(self, body):
+        return self._call('POST', '/software_deployment_groups',
+                          json=body)['software_deployment_group']
+
+    def get_group(self, group_id):
+        return self._call('GET', '/software_deployment_groups/%s'
+                          % _id(group_id))['software_deployment_group']
+
+    def list_groups(self, status=None, limit=None, marker=None):
+        params = dict((key, value) for key, value in
+                      (('status', status), ('limit', limit),
+                       ('marker', marker)) if value is not None)
+        return self._call('GET', '/software_deployment_groups',
+                          params=params)['software_deployment_groups']
+
+    def cancel_group(self, group_id):
+        return self._call('POST', '/software_deployment_groups/%s/cancel'
+                          % _id(group_id))['software_deployment_group']
+
+    def delete_group(self, group_id, force=False):
+        params = {'force': 'true'} if force else {}
+        self._call('DELETE', '/software_deployment_groups/%s'
+                   % _id(group_id), params=params)
+
+    def list_group_deployments(self, group_id, status=None, limit=None,
+                               marker=None):
+        params = dict((key, value) for key, value in
+                      (('status', status), ('limit', limit),
+                       ('marker', marker)) if value is not None)
+        return self._call('GET', '/software_deployment_groups/%s/deployments'
+                          % _id(group_id),
+                          params=params)['software_deployments']

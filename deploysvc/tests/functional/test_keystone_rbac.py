@@ -94,6 +94,26 @@ ROUTES = {
     'deployments_cancel': _route(
         'POST', '/software_deployments/{victim_id}/cancel',
         'software_deployments:cancel', 200),
+    'groups_index': _route('GET', '/software_deployment_groups',
+                           'software_deployment_groups:index', 200),
+    'groups_create': _route('POST', '/software_deployment_groups',
+                            'software_deployment_groups:create', 200,
+                            {'config_id': '{config_id}',
+                             'servers': ['new-server']}),
+    'groups_show': _route('GET', '/software_deployment_groups/{group_id}',
+                          'software_deployment_groups:show', 200),
+    'groups_deployments': _route(
+        'GET', '/software_deployment_groups/{group_id}/deployments',
+        'software_deployment_groups:deployments', 200),
+    'groups_events': _route(
+        'GET', '/software_deployment_groups/{group_id}/events',
+        'software_deployment_groups:events', 200),
+    'groups_cancel': _route(
+        'POST', '/software_deployment_groups/{victim_group}/cancel',
+        'software_deployment_groups:cancel', 200),
+    'groups_delete': _route(
+        'DELETE', '/software_deployment_groups/{victim_group}?force=true',
+        'software_deployment_groups:delete', 204),
 }
 
 
@@ -141,6 +161,10 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
                 'STACK_AGENT'].project_id})['software_deployment']['id']
         post('/software_deployments', {'config_id': seed['config_id'],
                                        'server_id': seed['unshared']})
+        seed['group_id'] = post('/software_deployment_groups', {
+            'config_id': seed['config_id'],
+            'servers': [keystone_base.new_id()]})[
+                'software_deployment_group']['id']
         return seed
 
     def test_matrix_covers_every_persona_and_route(self):
@@ -169,6 +193,12 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
             values['victim_id'] = self.create_deployment(
                 self.seed['config_id'], keystone_base.new_id(),
                 stack_user_project_id=self.project('STACK_AGENT'))['id']
+        if '{victim_group}' in route['path']:
+            values['victim_group'] = self.post_json(
+                '/software_deployment_groups', {
+                    'config_id': self.seed['config_id'],
+                    'servers': [keystone_base.new_id()]})[
+                        'software_deployment_group']['id']
         if '{agent_server}' in route['path']:
             values['agent_server'] = keystone_base.new_id()
             values['metadata_url'] = self.owner_agent(
@@ -187,8 +217,9 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
             self.assertEqual(refused[:2], (response.status,
                                            response.body['error']['type']))
             self.assertRegex(response.body['error']['message'],
-                             r'^((Software config|Deployment) with id \S+ '
-                             r'not found|No agent URL for server \S+)$')
+                             r'^((Software config|Deployment|Deployment '
+                             r'group) with id \S+ not found|No agent URL '
+                             r'for server \S+)$')
         else:
             self.assertEqual(route['status'], response.status,
                              response.body)
@@ -210,6 +241,8 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
         if route_name.startswith(('deployments_events', 'deployments_signal',
                                   'deployments_cancel', 'agents_')):
             return self.check_more(route_name, response, values, visible)
+        if route_name.startswith('groups_'):
+            return self.check_groups(route_name, response, values, visible)
         if route_name in ('configs_index', 'configs_global_index'):
             ids = [c['id'] for c in body['software_configs']]
             self.assertEqual(visible, values['config_id'] in ids, ids)
@@ -270,3 +303,28 @@ class TestRbacMatrix(keystone_base.KeystoneTestCase):
         else:
             self.assertEqual(b'', body)
             self.assertIsNone(self.owner_agent(values['agent_server']))
+
+    def check_groups(self, route_name, response, values, visible):
+        body = response.body
+        if route_name == 'groups_index':
+            ids = [g['id'] for g in body['software_deployment_groups']]
+            self.assertEqual(visible, values['group_id'] in ids, ids)
+        elif route_name == 'groups_create':
+            group = body['software_deployment_group']
+            self.assertEqual((values['config_id'], 1), (
+                group['config_id'], group['counts']['total']))
+        elif route_name == 'groups_show':
+            self.assertEqual(values['group_id'],
+                             body['software_deployment_group']['id'])
+        elif route_name == 'groups_deployments':
+            self.assertEqual([values['group_id']], [
+                d['group_id'] for d in body['software_deployments']])
+        elif route_name == 'groups_events':
+            self.assertEqual(['RELEASED', 'CREATED'],
+                             [e['kind'] for e in body['events']])
+        elif route_name == 'groups_cancel':
+            group = body['software_deployment_group']
+            self.assertEqual((values['victim_group'], 'CANCELLED'),
+                             (group['id'], group['status']))
+        else:
+            self.assertEqual(b'', body)

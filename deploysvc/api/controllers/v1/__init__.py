@@ -11,6 +11,7 @@ import webob.exc
 
 from deploysvc.api.controllers.v1 import server_agents
 from deploysvc.api.controllers.v1 import software_configs
+from deploysvc.api.controllers.v1 import software_deployment_groups
 from deploysvc.api.controllers.v1 import software_deployments
 from deploysvc.api.controllers.v1 import validate
 from deploysvc import exception
@@ -33,6 +34,17 @@ ROUTES = {
         software_deployments.ServerMetadataController,
     ('validate',): validate.ValidateController,
     ('server_agents', '*'): server_agents.ServerAgentController,
+    # Fleet rollouts (doc/source/user/deployment-groups.rst).
+    ('software_deployment_groups',):
+        software_deployment_groups.GroupsController,
+    ('software_deployment_groups', '*'):
+        software_deployment_groups.GroupController,
+    ('software_deployment_groups', '*', 'cancel'):
+        software_deployment_groups.GroupCancelController,
+    ('software_deployment_groups', '*', 'deployments'):
+        software_deployment_groups.GroupDeploymentsController,
+    ('software_deployment_groups', '*', 'events'):
+        software_deployment_groups.GroupEventsController,
 }
 
 

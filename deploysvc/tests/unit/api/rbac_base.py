@@ -9,6 +9,7 @@ a persona says otherwise.  The tests are in test_rbac_*.py.
 
 from deploysvc.agent import tokens
 from deploysvc.db import agents
+from deploysvc.db import deployment_groups
 from deploysvc import exception
 from deploysvc.tests import base
 from deploysvc.tests.unit.api import base as api_base
@@ -21,6 +22,7 @@ STACK_PROJECT = '5ac05ac05ac05ac05ac05ac05ac05ac0'
 ELSEWHERE = 'no-such-project'
 SERVER = '9d1f2bd6-0a34-4f62-9e52-6a1e0c2c1b11'
 UNSHARED_SERVER = '0e2b7cb4-5b1a-4d4e-8a37-e01c7de3c9f2'
+GROUP_SERVER = '5b3c6d1e-7f80-4a91-b2c3-d4e5f6a7b8c9'
 # name: (project, X-Roles, extra headers)
 PERSONAS = {
     'reader': (OWNER, 'reader', {}),
@@ -50,7 +52,8 @@ class SeededTestCase(api_base.ApiTestCase):
     """A config used by two deployments, and an unused one, in OWNER.
 
     The deployment on SERVER names STACK_PROJECT as its stack user project;
-    the one on UNSHARED_SERVER names none.  SERVER has agent URLs.
+    the one on UNSHARED_SERVER names none.  SERVER has agent URLs.  A
+    deployment group of one server (GROUP_SERVER) uses the config too.
     """
 
     def setUp(self):
@@ -67,6 +70,11 @@ class SeededTestCase(api_base.ApiTestCase):
         secret = tokens.new_secret()
         self.credential_id = agents.rotate(
             owner, SERVER, secret, tokens.hasher(secret)).credential_id
+        self.group_id = deployment_groups.create(
+            owner, {'config_id': config.id, 'max_concurrency': 1,
+                    'max_errors': 0}, [(GROUP_SERVER, None)]).id
+        self.group_child_id = deployment_groups.children(
+            owner, self.group_id)[0].id
 
     def owner_credential(self):
         """The credential id of SERVER's agent URLs now, or None."""
@@ -82,7 +90,8 @@ class SeededTestCase(api_base.ApiTestCase):
 
     def fill(self, text):
         return text.format(config_id=self.config_id, spare_id=self.spare_id,
-                           deployment_id=self.deployment_id)
+                           deployment_id=self.deployment_id,
+                           group_id=self.group_id)
 
     def call(self, route, persona, url_project):
         body = route['body']

@@ -31,7 +31,8 @@ METHODS = ('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS')
 FIELDS = ('name', 'group', 'config', 'inputs', 'outputs', 'options',
           'server_id', 'config_id', 'input_values', 'output_values',
           'action', 'status', 'status_reason', 'stack_user_project_id',
-          'template', 'deploy_status_code', 'deploy_stdout')
+          'template', 'deploy_status_code', 'deploy_stdout', 'servers',
+          'max_concurrency', 'max_errors', 'timeout', 'delivery_timeout')
 
 _SETTINGS = hypothesis.settings(
     max_examples=EXAMPLES, deadline=None, derandomize=True,
@@ -104,7 +105,8 @@ def _paths(draw):
 
 _QUERY = st.dictionaries(
     st.sampled_from(['limit', 'marker', 'server_id', 'status', 'sort_key',
-                     'sort_dir', 'global_tenant', 'action', 'config_id']),
+                     'sort_dir', 'global_tenant', 'action', 'config_id',
+                     'force']),
     _TEXT, max_size=3)
 
 
@@ -146,7 +148,7 @@ class TestFuzz(base.ApiTestCase):
 
     @_SETTINGS
     @hypothesis.given(
-        kind=st.sampled_from(['config', 'deployment', 'update']),
+        kind=st.sampled_from(['config', 'deployment', 'update', 'group']),
         changes=st.dictionaries(st.sampled_from(FIELDS), _VALUE,
                                 min_size=1, max_size=2))
     def test_valid_bodies_with_a_hostile_field(self, kind, changes):
@@ -154,6 +156,11 @@ class TestFuzz(base.ApiTestCase):
         # values reach the database unless the API refuses them first.
         if kind == 'config':
             path, body = '/software_configs', utils.config_body()
+        elif kind == 'group':
+            path = '/software_deployment_groups'
+            body = {'config_id': self.create_config()['id'],
+                    'servers': ['s1', {'server_id': 's2'}],
+                    'max_concurrency': '50%', 'max_errors': 1}
         else:
             config_id = self.create_config()['id']
             path = '/software_deployments'

@@ -75,7 +75,8 @@ class TestRbacDetails(rbac_base.SeededTestCase):
         self.assertEqual({rbac_base.OWNER}, set(c['project'] for c in configs))
         deployments = self.get('/software_deployments', headers=headers,
                                status=200).json['software_deployments']
-        self.assertEqual({self.deployment_id, self.unshared_id},
+        self.assertEqual({self.deployment_id, self.unshared_id,
+                          self.group_child_id},
                          set(d['id'] for d in deployments))
         self.assertEqual({rbac_base.OWNER},
                          set(d['project'] for d in deployments))

@@ -9,6 +9,7 @@ import ddt
 from deploysvc.db import deployments
 from deploysvc.policies import server_agents as sa_policies
 from deploysvc.policies import software_configs as sc_policies
+from deploysvc.policies import software_deployment_groups as sg_policies
 from deploysvc.policies import software_deployments as sd_policies
 from deploysvc.tests import rbac_matrix
 from deploysvc.tests.unit.api import rbac_base
@@ -133,6 +134,40 @@ def _check_agent_deleted(test, response, visible):
     test.assertIsNone(test.owner_credential())
 
 
+def _check_group_list(test, response, visible):
+    ids = [g['id'] for g in response.json['software_deployment_groups']]
+    test.assertEqual(visible, test.group_id in ids, ids)
+
+
+def _check_created_group(test, response, visible):
+    group = response.json['software_deployment_group']
+    test.assertEqual((test.config_id, 1), (group['config_id'],
+                                           group['counts']['total']))
+    test.assertNotEqual(test.group_id, group['id'])
+
+
+def _check_group(test, response, visible):
+    test.assertEqual(test.group_id,
+                     response.json['software_deployment_group']['id'])
+
+
+def _check_group_deployments(test, response, visible):
+    test.assertEqual([(rbac_base.GROUP_SERVER, test.group_id)], [
+        (d['server_id'], d['group_id'])
+        for d in response.json['software_deployments']])
+
+
+def _check_group_events(test, response, visible):
+    test.assertEqual(['RELEASED', 'CREATED'],
+                     [e['kind'] for e in response.json['events']])
+
+
+def _check_cancelled_group(test, response, visible):
+    group = response.json['software_deployment_group']
+    test.assertEqual((test.group_id, 'CANCELLED'),
+                     (group['id'], group['status']))
+
+
 ROUTES = {
     'configs_index': _route(
         'GET', '/software_configs', sc_policies.INDEX, 200,
@@ -197,6 +232,28 @@ ROUTES = {
     'deployments_cancel': _route(
         'POST', '/software_deployments/{deployment_id}/cancel',
         sd_policies.CANCEL, 200, check=_check_cancelled_deployment),
+    'groups_index': _route(
+        'GET', '/software_deployment_groups', sg_policies.INDEX, 200,
+        check=_check_group_list),
+    'groups_create': _route(
+        'POST', '/software_deployment_groups', sg_policies.CREATE, 200,
+        body={'config_id': '{config_id}', 'servers': ['new-server']},
+        check=_check_created_group),
+    'groups_show': _route(
+        'GET', '/software_deployment_groups/{group_id}', sg_policies.SHOW,
+        200, check=_check_group),
+    'groups_deployments': _route(
+        'GET', '/software_deployment_groups/{group_id}/deployments',
+        sg_policies.DEPLOYMENTS, 200, check=_check_group_deployments),
+    'groups_events': _route(
+        'GET', '/software_deployment_groups/{group_id}/events',
+        sg_policies.EVENTS, 200, check=_check_group_events),
+    'groups_cancel': _route(
+        'POST', '/software_deployment_groups/{group_id}/cancel',
+        sg_policies.CANCEL, 200, check=_check_cancelled_group),
+    'groups_delete': _route(
+        'DELETE', '/software_deployment_groups/{group_id}?force=true',
+        sg_policies.DELETE, 204, check=_check_empty),
 }
 
 

@@ -7,6 +7,7 @@ import ddt
 
 from deploysvc.api.controllers import v1
 from deploysvc.policies import software_configs as sc_policies
+from deploysvc.policies import software_deployment_groups as sg_policies
 from deploysvc.policies import software_deployments as sd_policies
 from deploysvc import policy
 from deploysvc.tests.unit.api import rbac_base
@@ -72,6 +73,26 @@ PROTECTED = {
     # 'metadata'", which checks software_deployments:show before its 404.
     ('MetadataController', 'GET'): [
         ('/software_deployments/metadata', sd_policies.SHOW)],
+    # Deployment groups (fleet rollouts).
+    ('GroupsController', 'GET'): [
+        ('/software_deployment_groups', sg_policies.INDEX)],
+    ('GroupsController', 'POST'): [
+        ('/software_deployment_groups', sg_policies.CREATE)],
+    ('GroupController', 'GET'): [
+        ('/software_deployment_groups/no-such-group', sg_policies.SHOW)],
+    ('GroupController', 'DELETE'): [
+        ('/software_deployment_groups/no-such-group', sg_policies.DELETE),
+        ('/software_deployment_groups/no-such-group?force=true',
+         sg_policies.DELETE)],
+    ('GroupCancelController', 'POST'): [
+        ('/software_deployment_groups/no-such-group/cancel',
+         sg_policies.CANCEL)],
+    ('GroupDeploymentsController', 'GET'): [
+        ('/software_deployment_groups/no-such-group/deployments',
+         sg_policies.DEPLOYMENTS)],
+    ('GroupEventsController', 'GET'): [
+        ('/software_deployment_groups/no-such-group/events',
+         sg_policies.EVENTS)],
 }
 BODIES = {
     'POST /software_configs': {'name': 'x'},
@@ -81,6 +102,9 @@ BODIES = {
     'POST /validate': {'template': rbac_base.TEMPLATE},
     'POST /software_deployments/{deployment_id}/signal': {},
     'POST /software_deployments/{deployment_id}/cancel': {},
+    'POST /software_deployment_groups': {'config_id': '{config_id}',
+                                         'servers': [rbac_base.SERVER]},
+    'POST /software_deployment_groups/no-such-group/cancel': {},
 }
 
 

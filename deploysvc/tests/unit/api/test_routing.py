@@ -10,6 +10,7 @@ from deploysvc.api import app
 from deploysvc.api.controllers import v1
 from deploysvc.api.controllers.v1 import server_agents
 from deploysvc.api.controllers.v1 import software_configs
+from deploysvc.api.controllers.v1 import software_deployment_groups as sdg
 from deploysvc.api.controllers.v1 import software_deployments
 from deploysvc.api.controllers.v1 import validate
 from deploysvc.api import hooks
@@ -41,6 +42,15 @@ SHAPES = {
     'validate': (validate.ValidateController, None),
     'server_agents/s-1': (server_agents.ServerAgentController, 's-1'),
     'server_agents/show': (server_agents.ServerAgentController, 'show'),
+    'software_deployment_groups': (sdg.GroupsController, None),
+    'software_deployment_groups/g-1': (sdg.GroupController, 'g-1'),
+    'software_deployment_groups/g-1/cancel': (sdg.GroupCancelController,
+                                              'g-1'),
+    'software_deployment_groups/g-1/deployments': (
+        sdg.GroupDeploymentsController, 'g-1'),
+    'software_deployment_groups/g-1/events': (sdg.GroupEventsController,
+                                              'g-1'),
+    'software_deployment_groups/cancel': (sdg.GroupController, 'cancel'),
     # An id that is a word of another route is still an id...
     'software_deployments/events': (
         software_deployments.DeploymentController, 'events'),
@@ -90,7 +100,7 @@ class TestRouteTable(base.TestCase):
         handler = self.route(path)
         self.assertIsInstance(handler.__self__, cls)
         self.assertEqual('index', handler.__name__)
-        for name in ('config_id', 'deployment_id', 'server_id'):
+        for name in ('config_id', 'deployment_id', 'server_id', 'group_id'):
             if hasattr(handler.__self__, name):
                 self.assertEqual(item_id, getattr(handler.__self__, name))
                 break
@@ -102,7 +112,8 @@ class TestRouteTable(base.TestCase):
         self.assertRaises(webob.exc.HTTPNotFound, self.route, path)
 
     def test_every_route_is_tried(self):
-        tried = set(tuple('*' if word in ('c-1', 'd-1', 's-1') else word
+        tried = set(tuple('*' if word in ('c-1', 'd-1', 's-1', 'g-1')
+                          else word
                           for word in path.split('/')) for path in SHAPES)
         self.assertEqual(set(), set(v1.ROUTES) - tried)
 

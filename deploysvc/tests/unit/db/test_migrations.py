@@ -64,9 +64,10 @@ class TestMigration(MigrationTestCase):
         self.assertIsNotNone(head)
         self.assertEqual(head, migration.version())
         self.assertEqual(['agent_server', 'alembic_version',
-                          'deployment_event', 'idempotency_key',
-                          'quota_usage',
-                          'software_config', 'software_deployment'],
+                          'deployment_event', 'deployment_group_event',
+                          'idempotency_key', 'quota_usage',
+                          'software_config', 'software_deployment',
+                          'software_deployment_group'],
                          self.tables())
 
     def test_upgrade_is_idempotent(self):

@@ -58,8 +58,8 @@ def not_found(message):
                                   'traceback': None}})
 
 
-@ddt.ddt
-class TestCommands(testtools.TestCase):
+class CommandTestCase(testtools.TestCase):
+    """A command run on a mocked adapter (also test_groups.py's base)."""
 
     def setUp(self):
         super().setUp()
@@ -79,6 +79,10 @@ class TestCommands(testtools.TestCase):
     def requested(self):
         return [(c.args, c.kwargs)
                 for c in self.client.adapter.request.call_args_list]
+
+
+@ddt.ddt
+class TestCommands(CommandTestCase):
 
     @ddt.data((agents.CreateAgent, 'POST'), (agents.ShowAgent, 'GET'))
     @ddt.unpack

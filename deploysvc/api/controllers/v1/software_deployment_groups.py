@@ -1,0 +1,166 @@
+"""/v1/{tenant_id}/software_deployment_groups: fleet rollouts.
+
+See doc/source/user/deployment-groups.rst.
+"""
+
+from oslo_config import cfg
+import pecan
+
+from deploysvc.api.controllers import util
+from deploysvc.api import schemas
+from deploysvc.api import validation
+from deploysvc.db import deployment_groups
+from deploysvc.db import groups
+from deploysvc import exception
+from deploysvc.policies import software_deployment_groups as policies
+from deploysvc import views
+
+
+def _status(params, allowed):
+    status = params.get('status') or None
+    if status is not None and status not in allowed:
+        raise exception.BadRequest(
+            message='Invalid status filter %s: use one of %s.' % (
+                status, ', '.join(allowed)))
+    return status
+
+
+class GroupsController(object):
+    """/software_deployment_groups: GET (list), POST (create)."""
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET', 'POST')
+
+    @index.when(method='GET')
+    def list(self):
+        context = pecan.request.context
+        context.can(policies.INDEX)
+        params = pecan.request.GET
+        status = _status(params, groups.STATUSES)
+        marker = params.get('marker') or None
+        admin = context.is_admin
+
+        def fetch(limit, after):
+            return deployment_groups.page(context, status, limit, marker,
+                                          after)
+        return util.respond_list(
+            'software_deployment_groups',
+            lambda row: views.deployment_group(row, admin), fetch,
+            util.list_limit(params))
+
+    @index.when(method='POST')
+    def create(self):
+        context = pecan.request.context
+        context.can(policies.CREATE)
+        body = schemas.deployment_group_create.validate(
+            validation.parse_body(pecan.request))
+        servers = schemas.group_servers(body['servers'])
+        values = dict(
+            (key, body.get(key)) for key in (
+                'config_id', 'input_values', 'action', 'timeout',
+                'delivery_timeout'))
+        values['max_concurrency'] = body.get('max_concurrency', 1)
+        values['max_errors'] = body.get('max_errors', 0)
+        row = deployment_groups.create(
+            context, values, servers,
+            limit=cfg.CONF.max_software_deployments_per_tenant)
+        pecan.response.location = '/'.join((pecan.request.path_url, row.id))
+        return util.respond({'software_deployment_group':
+                             views.deployment_group(row, context.is_admin)})
+
+
+class GroupController(object):
+    """/software_deployment_groups/{group_id}: GET, DELETE."""
+
+    def __init__(self, group_id):
+        self.group_id = group_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET', 'DELETE')
+
+    @index.when(method='GET')
+    def show(self):
+        context = pecan.request.context
+        context.can(policies.SHOW)
+        row = deployment_groups.get(context, self.group_id)
+        return util.respond({'software_deployment_group':
+                             views.deployment_group(row, context.is_admin)})
+
+    @index.when(method='DELETE')
+    def delete(self):
+        context = pecan.request.context
+        context.can(policies.DELETE)
+        force = util.bool_param(pecan.request.GET, 'force')
+        deployment_groups.delete(context, self.group_id, force=force)
+        return util.no_content()
+
+
+class GroupCancelController(object):
+    """/software_deployment_groups/{group_id}/cancel: POST."""
+
+    def __init__(self, group_id):
+        self.group_id = group_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('POST')
+
+    @index.when(method='POST')
+    def cancel(self):
+        context = pecan.request.context
+        context.can(policies.CANCEL)
+        row = deployment_groups.cancel(context, self.group_id)
+        return util.respond({'software_deployment_group':
+                             views.deployment_group(row, context.is_admin)})
+
+
+class GroupDeploymentsController(object):
+    """/software_deployment_groups/{group_id}/deployments: GET."""
+
+    def __init__(self, group_id):
+        self.group_id = group_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET')
+
+    @index.when(method='GET')
+    def list(self):
+        context = pecan.request.context
+        context.can(policies.DEPLOYMENTS)
+        params = pecan.request.GET
+        status = _status(params, schemas.STATUSES)
+        marker = params.get('marker') or None
+        admin = context.is_admin
+
+        def fetch(limit, after):
+            return deployment_groups.children(
+                context, self.group_id, status, limit, marker, after)
+        return util.respond_list(
+            'software_deployments',
+            lambda row: views.deployment(row, admin), fetch,
+            util.list_limit(params))
+
+
+class GroupEventsController(object):
+    """/software_deployment_groups/{group_id}/events: GET."""
+
+    def __init__(self, group_id):
+        self.group_id = group_id
+
+    @pecan.expose(generic=True)
+    def index(self):
+        return util.method_not_allowed('GET')
+
+    @index.when(method='GET')
+    def list(self):
+        context = pecan.request.context
+        context.can(policies.EVENTS)
+        params = pecan.request.GET
+        marker = util.int_param(params, 'marker')
+        rows = deployment_groups.history(
+            context, self.group_id, util.page_limit(params), marker)
+        return util.respond({'events': [views.deployment_group_event(row)
+                                        for row in rows]})
