@@ -18,6 +18,7 @@ from deploysvc.db import models
 from deploysvc.db import query
 from deploysvc.db import quotas
 from deploysvc.db import runs
+from deploysvc.db import secrets
 from deploysvc import exception
 
 _SD = models.SoftwareDeployment.__table__
@@ -68,14 +69,21 @@ def create(context, values, servers, limit=-1):
         quotas.take_many(w, context, quotas.DEPLOYMENTS, limit, total)
         configs.check_usable(w, context, group.config_id)
         options = configs.options_of(w, group.config_id)
-        w.execute(_INSERT_GROUP, group._asdict())
+        # Secret inputs: the group shows masks, each child holds its
+        # values encrypted as a single deployment does (db/secrets.py).
+        names = configs.secret_names_of(w, group.config_id)
+        stored[:] = [group._replace(
+            input_values=secrets.seal_values(common, names)[0])]
+        w.execute(_INSERT_GROUP, stored[0]._asdict())
         children = []
         for ordinal, (server_id, inputs) in enumerate(servers):
+            input_values, sealed = secrets.seal_values(
+                dict(common, **(inputs or {})), names)
             row = dict(
                 _NEW, id=uuidutils.generate_uuid(),
                 project_id=group.project_id, server_id=server_id,
                 config_id=group.config_id,
-                input_values=dict(common, **(inputs or {})),
+                input_values=input_values, sealed_inputs=sealed,
                 action=group.action, status=runs.IN_PROGRESS,
                 created_at=now, run_started_at=now, group_id=group.id,
                 group_ordinal=ordinal, timeout=group.timeout,
@@ -105,8 +113,9 @@ def create(context, values, servers, limit=-1):
             groups.record(w, group.id, 'RELEASED', actor=context.user_id,
                           child=row, status_to=runs.IN_PROGRESS,
                           reason=row.status_reason)
+    stored = []
     engine.write(work)
-    return group
+    return stored[0]
 
 
 # The running children of a group past their deadline: at most
