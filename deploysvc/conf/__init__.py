@@ -12,6 +12,7 @@ from deploysvc.conf import api
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
+from deploysvc.conf import notifications
 
 CONF = cfg.CONF
 
@@ -20,3 +21,4 @@ api.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 deployment.register_opts(CONF)
+notifications.register_opts(CONF)

@@ -9,8 +9,9 @@ from deploysvc.conf import api
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
+from deploysvc.conf import notifications
 
-_MODULES = (api, default, deployment)
+_MODULES = (api, default, deployment, notifications)
 
 
 def list_opts():

@@ -87,13 +87,36 @@ class Work(object):
     ``scalar``, ``rowcount`` and iterate over named rows.  ``started``
     tells whether a statement has reached the database, which decides
     whether the work may run again after a lost connection.
+    ``after_commit`` defers a call until the transaction has committed.
     """
 
-    __slots__ = ('connection', 'started')
+    __slots__ = ('connection', 'started', 'committed')
 
     def __init__(self, connection):
         self.connection = connection
         self.started = False
+        self.committed = None
+
+    def after_commit(self, function, *args):
+        """Call ``function(*args)`` once the transaction has committed.
+
+        Never when it rolls back, and not for a run of the work that is
+        retried (a deadlock runs the whole work again, which defers its
+        calls anew).  What a change announces (deploysvc.common.notify)
+        goes out here: a rolled-back change is never announced.  The calls
+        run in order; one that raises is logged and the others still run,
+        since the change itself has been made.
+        """
+        if self.committed is None:
+            self.committed = []
+        self.committed.append((function, args))
+
+    def _run_committed(self):
+        for function, args in self.committed or ():
+            try:
+                function(*args)
+            except Exception:
+                LOG.exception('A call after the commit failed')
 
     @property
     def dialect(self):
@@ -232,6 +255,8 @@ def _run(work, transactional):
             parking.give_back(connection, born, transactional)
             raise
         parking.give_back(connection, born, transactional)
+        if done.committed:
+            done._run_committed()
         return result
 
 
