@@ -13,6 +13,7 @@ from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
 from deploysvc.conf import notifications
+from deploysvc.conf import profiler
 
 CONF = cfg.CONF
 
@@ -22,3 +23,4 @@ database.register_opts(CONF)
 default.register_opts(CONF)
 deployment.register_opts(CONF)
 notifications.register_opts(CONF)
+profiler.register_opts(CONF)

@@ -10,8 +10,9 @@ from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
 from deploysvc.conf import notifications
+from deploysvc.conf import profiler
 
-_MODULES = (api, default, deployment, notifications)
+_MODULES = (api, default, deployment, notifications, profiler)
 
 
 def list_opts():

@@ -37,6 +37,8 @@ from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
+from osprofiler import opts as profiler_opts
+from osprofiler import sqlalchemy as profiler_sqlalchemy
 import sqlalchemy as sa
 
 from deploysvc.db import prepared
@@ -57,6 +59,12 @@ def configure(conf):
                                   **dict(conf.database.items()))
         _STATE['recycle'] = conf.database.connection_recycle_time
         _STATE['configured'] = True
+        if profiler_opts.is_db_trace_enabled(conf):
+            # osprofiler traces SQLAlchemy's cursor events, which the
+            # prepared statements' own cursors skip: they run through
+            # SQLAlchemy while the profiler is on.
+            profiler_sqlalchemy.add_tracing(sa, get_engine(), 'db')
+            prepared.trace(True)
 
 
 def get_engine():
