@@ -365,7 +365,9 @@ start() {
 
 stop() {
     local pidfile pid name mine tenths
-    for pidfile in "$RUN"/*.pid; do
+    # epmd last: RabbitMQ's shutdown still asks it.
+    for pidfile in $(ls "$RUN"/*.pid 2>/dev/null | grep -v '/epmd\.pid$') \
+            $(ls "$RUN"/epmd.pid 2>/dev/null); do
         [ -e "$pidfile" ] || continue
         pid=$(cat "$pidfile")
         name=$(basename "$pidfile" .pid)
@@ -373,9 +375,12 @@ stop() {
         [ "$name" != pg ] || mine=$(cat "$RUN/pg.dir")
         [ "${name#galera-}" = "$name" ] || mine=$(cat "$RUN/galera.dir")
         [ "$name" != epmd ] || mine="-port $(cat "$RUN/epmd.port") "
-        # The PID is ours while its command line names our data directory;
-        # a process that merely reuses the number is left alone.
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$mine"; then
+        # The PID is ours while its command line names our data directory
+        # (RabbitMQ's script: its environment); a process that merely
+        # reuses the number is left alone.
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$mine" \
+                || { [ "$name" = rabbitmq ] && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null \
+                     | grep -qxF "RABBITMQ_MNESIA_BASE=$DIR/rabbitmq/mnesia"; }; then
             # SIGTERM: a fast, clean shutdown for all three servers.
             kill -TERM "$pid" 2>/dev/null || true
             tenths=300
