@@ -42,8 +42,11 @@ BIN = os.path.dirname(sys.executable)
 _DATABASE_SERVERS = r'test_concurrency|test_database_outage|test_read_replica'
 # The scale-out suite: one test at a time (each runs three API nodes).
 _SCALE = r'deploysvc\.tests\.functional\.scale\.'
-_OWN_SUITES = r'test_keystone|' + _DATABASE_SERVERS + '|' + _SCALE
-_SERVICES = 'pg pgreplica mysql keystone galera haproxy'
+# Notifications on the RabbitMQ of tools/test-setup.sh.
+_RABBITMQ = r'test_notifications'
+_OWN_SUITES = (r'test_keystone|' + _DATABASE_SERVERS + '|' + _SCALE + '|'
+               + _RABBITMQ)
+_SERVICES = 'pg pgreplica mysql keystone galera haproxy rabbitmq'
 
 _TOTALS = re.compile(r'- (Passed|Failed|Skipped): (\d+)')
 
@@ -181,6 +184,8 @@ def main():
                        functional, env, exclude=_OWN_SUITES)
                 stestr(tally, 'keystone (real Keystone)', functional, env,
                        regex=r'test_keystone')
+                stestr(tally, 'notifications (RabbitMQ)', functional, env,
+                       regex=_RABBITMQ)
                 stestr(tally, 'concurrency, outage, replica (PG, MariaDB)',
                        functional, env, regex=_DATABASE_SERVERS)
                 stestr(tally, 'scale-out (Galera, HAProxy, faults)',

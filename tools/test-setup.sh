@@ -1,8 +1,8 @@
 #!/bin/bash
-# Private PostgreSQL, MariaDB and Keystone for the test suites.
+# Private PostgreSQL, MariaDB, Keystone and RabbitMQ for the test suites.
 #
 #   tools/test-setup.sh start [pg [pgreplica]] [mysql] [keystone] [galera]
-#                             [haproxy]
+#                             [haproxy] [rabbitmq]
 #                                     (default: pg mysql keystone)
 #   tools/test-setup.sh stop
 #   tools/test-setup.sh galera-node stop|start N   (the fault tests)
@@ -352,6 +352,38 @@ start_haproxy() {
     echo "DEPLOYSVC_TEST_HAPROXY=$(command -v haproxy)" >>"$RUN/env"
 }
 
+# RabbitMQ for the notification tests: its own node name, cookie, data
+# and log directories, and its own Erlang port mapper (epmd), all on free
+# ports of 127.0.0.1, so that a broker of the machine is never disturbed.
+# The guest user may connect from 127.0.0.1 only, which is where the tests
+# are.
+start_rabbitmq() {
+    local rmq=$DIR/rabbitmq port dist epmd_port
+    rm -rf "$rmq" && mkdir -p "$rmq/home" "$rmq/mnesia" "$rmq/log"
+    secret >"$rmq/home/.erlang.cookie"
+    chmod 400 "$rmq/home/.erlang.cookie"
+    echo '[].' >"$rmq/enabled_plugins"
+    port=$(free_port)
+    dist=$(free_port)
+    epmd_port=$(free_port)
+    echo "$epmd_port" >"$RUN/epmd.port"
+    # Started here, in the foreground, so that its PID is ours to stop (the
+    # one erl would start is a daemon of its own).
+    spawn epmd epmd -port "$epmd_port" -address 127.0.0.1
+    spawn rabbitmq env HOME="$rmq/home" ERL_EPMD_PORT="$epmd_port" \
+        ERL_EPMD_ADDRESS=127.0.0.1 \
+        RABBITMQ_NODENAME="deploysvc-test-$$@localhost" \
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
+        RABBITMQ_DIST_PORT="$dist" RABBITMQ_MNESIA_BASE="$rmq/mnesia" \
+        RABBITMQ_LOG_BASE="$rmq/log" RABBITMQ_CONFIG_FILE="$rmq/rabbitmq" \
+        RABBITMQ_ENABLED_PLUGINS_FILE="$rmq/enabled_plugins" \
+        RABBITMQ_PID_FILE="$rmq/rabbitmq.pid" \
+        /usr/lib/rabbitmq/bin/rabbitmq-server
+    wait_for rabbitmq 120 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)"
+    echo "DEPLOYSVC_TEST_RABBIT_URL=rabbit://guest:guest@127.0.0.1:$port/" >>"$RUN/env"
+    say "RabbitMQ on 127.0.0.1:$port"
+}
+
 start() {
     mkdir -p "$RUN" "$LOGS"
     [ -z "$(ls "$RUN"/*.pid 2>/dev/null)" ] || stop
@@ -369,16 +401,22 @@ start() {
 
 stop() {
     local pidfile pid name mine tenths
-    for pidfile in "$RUN"/*.pid; do
+    # epmd last: RabbitMQ's shutdown still asks it.
+    for pidfile in $(ls "$RUN"/*.pid 2>/dev/null | grep -v '/epmd\.pid$') \
+            $(ls "$RUN"/epmd.pid 2>/dev/null); do
         [ -e "$pidfile" ] || continue
         pid=$(cat "$pidfile")
         name=$(basename "$pidfile" .pid)
         mine=$DIR
         case $name in pg|pgreplica) mine=$(cat "$RUN/pg.dir") ;; esac
         [ "${name#galera-}" = "$name" ] || mine=$(cat "$RUN/galera.dir")
-        # The PID is ours while its command line names our data directory;
-        # a process that merely reuses the number is left alone.
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$mine"; then
+        [ "$name" != epmd ] || mine="-port $(cat "$RUN/epmd.port") "
+        # The PID is ours while its command line names our data directory
+        # (RabbitMQ's script: its environment); a process that merely
+        # reuses the number is left alone.
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$mine" \
+                || { [ "$name" = rabbitmq ] && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null \
+                     | grep -qxF "RABBITMQ_MNESIA_BASE=$DIR/rabbitmq/mnesia"; }; then
             # SIGTERM: a fast, clean shutdown for all three servers.
             kill -TERM "$pid" 2>/dev/null || true
             tenths=300
@@ -397,7 +435,7 @@ stop() {
     if [ -e "$RUN/galera.dir" ]; then
         rm -rf "$(cat "$RUN/galera.dir")" "$RUN/galera.dir"
     fi
-    rm -f "$DIR/env.sh" "$DIR/env.json" "$RUN/env"
+    rm -f "$DIR/env.sh" "$DIR/env.json" "$RUN/env" "$RUN/epmd.port"
 }
 
 case "${1:-}" in
@@ -411,5 +449,5 @@ case "${1:-}" in
             start) galera_node_start "${3:?node}" ;;
             *) die "usage: $0 galera-node stop|start N" ;;
         esac ;;
-    *) die "usage: $0 start [pg] [pgreplica] [mysql] [keystone] [galera] [haproxy] | stop | galera-node stop|start N" ;;
+    *) die "usage: $0 start [pg] [pgreplica] [mysql] [keystone] [galera] [haproxy] [rabbitmq] | stop | galera-node stop|start N" ;;
 esac

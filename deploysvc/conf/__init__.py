@@ -13,6 +13,8 @@ from deploysvc.conf import crypto
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
+from deploysvc.conf import notifications
+from deploysvc.conf import profiler
 
 CONF = cfg.CONF
 
@@ -22,3 +24,5 @@ crypto.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 deployment.register_opts(CONF)
+notifications.register_opts(CONF)
+profiler.register_opts(CONF)

@@ -10,8 +10,10 @@ from deploysvc.conf import crypto
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
+from deploysvc.conf import notifications
+from deploysvc.conf import profiler
 
-_MODULES = (api, crypto, default, deployment)
+_MODULES = (api, crypto, default, deployment, notifications, profiler)
 
 
 def list_opts():

@@ -4,6 +4,7 @@ from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from deploysvc.common import notify
 from deploysvc.db import engine
 from deploysvc.db import models
 from deploysvc.db import prepared
@@ -53,6 +54,7 @@ def create(context, values, limit=-1, then=None):
         w.execute(_INSERT, row._asdict())
         if then is not None:
             then(w, row)
+        notify.config(w, context, 'create', row)
     engine.write(work)
     return row
 
@@ -159,6 +161,10 @@ def delete(w, context, config_id):
     quotas.give_back(w, owner, quotas.CONFIGS)
     if w.execute(*_ID.bind(context, p_id=config_id)).first() is None:
         raise exception.ConfigNotFound(config_id=config_id)
+    # The row as it was, for the notification only (not read when
+    # notifications are off).
+    gone = (w.execute(*_BY_ID.bind(context, p_id=config_id)).first()
+            if notify.enabled() else None)
     if w.execute(_IN_USE, {'p_id': config_id}).first() is not None:
         raise exception.InvalidRestrictedAction(config_id=config_id)
     try:
@@ -166,3 +172,5 @@ def delete(w, context, config_id):
     except db_exc.DBReferenceError:
         # A deployment referencing it was committed meanwhile.
         raise exception.InvalidRestrictedAction(config_id=config_id)
+    if gone is not None:
+        notify.config(w, context, 'delete', models.Config._make(gone))

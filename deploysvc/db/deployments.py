@@ -14,6 +14,7 @@ from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from deploysvc.common import notify
 from deploysvc.db import agents
 from deploysvc.db import configs
 from deploysvc.db import deployment_rows
@@ -113,6 +114,7 @@ def create(context, values, limit=-1, then=None):
                           reason_code=row.status_reason_code)
         if then is not None:
             then(w, row)
+        notify.deployment(w, context, 'create', row)
         created.append(row)
     engine.write(work)
     return created[-1]
@@ -293,6 +295,7 @@ def update(w, context, deployment_id, values, check=None):
     if 'status' in values:
         events.record(w, context, new.id, 'api', old.status, new.status,
                       True, new.status_reason, reason_code=runs.API_UPDATE)
+    notify.deployment(w, context, 'update', new)
     return new
 
 
@@ -329,6 +332,7 @@ def signal(w, context, deployment_id, decide, details, authorize=None):
                   bool(values), reason, details,
                   reason_code=values.get('status_reason_code') if values
                   else runs.SIGNAL_IGNORED)
+    notify.deployment(w, context, 'signal', new, signal_applied=bool(values))
     return new, bool(values)
 
 
@@ -347,8 +351,15 @@ def delete(w, context, deployment_id):
             message='Deployment %s is IN_PROGRESS in deployment group %s: '
                     'cancel it or its group before deleting it.' % (
                         deployment_id, row.group_id))
+    # The row as it was, for the notification only (one more statement,
+    # not run when notifications are off).
+    gone = (w.execute(*_BY_ID.bind(context, p_id=deployment_id)).first()
+            if notify.enabled() else None)
     if w.execute(*_DELETE.bind(context, p_id=deployment_id)).rowcount != 1:
         raise exception.DeploymentNotFound(deployment_id=deployment_id)
+    if gone is not None:
+        notify.deployment(w, context, 'delete',
+                          models.Deployment._make(gone))
 
 
 def _metadata_order(config_name, created_at, deployment_id):

@@ -43,6 +43,8 @@ from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
+from osprofiler import opts as profiler_opts
+from osprofiler import sqlalchemy as profiler_sqlalchemy
 import sqlalchemy as sa
 
 from deploysvc.db import prepared
@@ -67,6 +69,12 @@ def configure(conf):
                                   **dict(conf.database.items()))
         _STATE['recycle'] = conf.database.connection_recycle_time
         _STATE['configured'] = True
+        if profiler_opts.is_db_trace_enabled(conf):
+            # osprofiler traces SQLAlchemy's cursor events, which the
+            # prepared statements' own cursors skip: they run through
+            # SQLAlchemy while the profiler is on.
+            profiler_sqlalchemy.add_tracing(sa, get_engine(), 'db')
+            prepared.trace(True)
 
 
 def get_engine():
@@ -107,13 +115,36 @@ class Work(object):
     ``scalar``, ``rowcount`` and iterate over named rows.  ``started``
     tells whether a statement has reached the database, which decides
     whether the work may run again after a lost connection.
+    ``after_commit`` defers a call until the transaction has committed.
     """
 
-    __slots__ = ('connection', 'started')
+    __slots__ = ('connection', 'started', 'committed')
 
     def __init__(self, connection):
         self.connection = connection
         self.started = False
+        self.committed = None
+
+    def after_commit(self, function, *args):
+        """Call ``function(*args)`` once the transaction has committed.
+
+        Never when it rolls back, and not for a run of the work that is
+        retried (a deadlock runs the whole work again, which defers its
+        calls anew).  What a change announces (deploysvc.common.notify)
+        goes out here: a rolled-back change is never announced.  The calls
+        run in order; one that raises is logged and the others still run,
+        since the change itself has been made.
+        """
+        if self.committed is None:
+            self.committed = []
+        self.committed.append((function, args))
+
+    def _run_committed(self):
+        for function, args in self.committed or ():
+            try:
+                function(*args)
+            except Exception:
+                LOG.exception('A call after the commit failed')
 
     @property
     def dialect(self):
@@ -263,6 +294,8 @@ def _run(work, transactional, replica=False):
             parking.give_back(connection, born, transactional)
             raise
         parking.give_back(connection, born, transactional)
+        if done.committed:
+            done._run_committed()
         return result
 
 

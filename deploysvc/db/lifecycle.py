@@ -7,6 +7,7 @@ doc/source/contributor/behaviour.rst, behaviour-deadlines).
 
 import sqlalchemy as sa
 
+from deploysvc.common import notify
 from deploysvc.db import agents
 from deploysvc.db import deployment_rows
 from deploysvc.db import engine
@@ -56,6 +57,7 @@ def expire_locked(w, row):
     events.record(w, None, row.id, 'deadline', row.status, new.status, True,
                   values['status_reason'],
                   reason_code=values['status_reason_code'])
+    notify.deployment(w, None, 'timeout', new)
     return new
 
 
@@ -108,6 +110,7 @@ def cancel_locked(w, context, old):
         agents.bump(w, new.project_id, new.server_id)
     events.record(w, context, old.id, 'api', old.status, new.status, True,
                   reason, reason_code=runs.CANCELLED)
+    notify.deployment(w, context, 'cancel', new)
     return new
 
 

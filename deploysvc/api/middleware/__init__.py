@@ -1,4 +1,4 @@
-"""Paste filter factories for oslo.middleware's optional filters.
+"""Paste filter factories for optional filters (oslo.middleware, osprofiler).
 
 Each gives oslo's own filter when its option asks for it, and otherwise the
 application unchanged: a filter with nothing to do still costs every
@@ -10,9 +10,14 @@ their ``api-paste.ini`` (``oslo_middleware:CORS.factory`` with
 factory``).
 """
 
+import socket
+
 from oslo_config import cfg
 from oslo_middleware import cors
 from oslo_middleware import http_proxy_to_wsgi
+from osprofiler import initializer as profiler_initializer
+from osprofiler import opts as profiler_opts
+from osprofiler import web as profiler_web
 
 
 def _when(enabled, make):
@@ -48,3 +53,22 @@ def http_proxy_to_wsgi_factory(global_conf, **local_conf):
     return _when(lambda: conf.oslo_middleware.enable_proxy_headers_parsing,
                  lambda application: http_proxy_to_wsgi.HTTPProxyToWSGI(
                      application, conf))
+
+
+def _profiled(application):
+    # Where the traces go ([profiler] connection_string), for this process.
+    profiler_initializer.init_from_conf(
+        conf=cfg.CONF, context={}, project='deploysvc', service='api',
+        host=socket.gethostname())
+    return profiler_web.WsgiMiddleware(
+        application, hmac_keys=cfg.CONF.profiler.hmac_keys, enabled=True)
+
+
+def osprofiler_factory(global_conf, **local_conf):
+    """osprofiler's WSGI middleware when ``[profiler] enabled`` is true.
+
+    It traces only the requests that carry a trace header signed with one
+    of ``[profiler] hmac_keys`` (``openstack --os-profile KEY ...``).
+    """
+    return _when(lambda: profiler_opts.is_trace_enabled(cfg.CONF),
+                 _profiled)

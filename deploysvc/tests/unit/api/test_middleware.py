@@ -6,6 +6,7 @@ import sys
 from oslo_middleware import cors
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id as oslo_request_id
+from osprofiler import web as profiler_web
 import webob
 import webtest
 
@@ -184,3 +185,14 @@ class TestOneOfEach(PipelineTestCase):
         self.load()
         self.assertEqual([http_proxy_to_wsgi.HTTPProxyToWSGI,
                           request_id.RequestId], self.filters(''))
+
+    def test_profiler_alone(self):
+        # osprofiler's switch is process-wide: off again after the test.
+        self.addCleanup(profiler_web.disable)
+        self.config(enabled=True, hmac_keys='KEY', group='profiler')
+        self.load()
+        self.assertEqual([request_id.RequestId, profiler_web.WsgiMiddleware],
+                         self.filters(''))
+        self.assertEqual([request_id.RequestId], self.filters('/agent'))
+        # A request without a trace header is served as usual.
+        self.get('/software_configs', status=200)
