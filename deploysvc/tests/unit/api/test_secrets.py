@@ -86,6 +86,29 @@ class TestMasked(SecretsTestCase):
                      '/server_agents/' + agent_base.SERVER):
             self.assertNoSecret(self.get(path, status=200).text)
 
+    def test_deployment_groups_mask_and_serve_like_deployments(self):
+        config = self.create_config(**SECRET_CONFIG)
+        url = self.rotate()
+        response = self.post('/software_deployment_groups', {
+            'config_id': config['id'], 'input_values': {'token': VALUE},
+            'servers': [agent_base.SERVER, {
+                'server_id': 'other', 'input_values': {'password': VALUE}}],
+            'max_concurrency': 2, 'max_errors': 0}, status=200)
+        self.assertNoSecret(response.text)
+        group = response.json['software_deployment_group']
+        self.assertEqual({'token': MASK}, group['input_values'])
+        path = '/software_deployment_groups/' + group['id']
+        for listed in (path, path + '/deployments',
+                       '/software_deployment_groups', '/software_deployments'):
+            self.assertNoSecret(self.get(listed, status=200).text)
+        self.assertNoSecret(dump())
+        child = self.get(path + '/deployments', status=200).json[
+            'software_deployments'][0]
+        self.assertEqual(MASK, child['input_values']['token'])
+        # The server's own agent URL serves the plain value.
+        item = self.item(url, child['id'])
+        self.assertEqual(VALUE, self.value(item, 'token'))
+
     def test_database_holds_no_plain_secret(self):
         self.setup_secret()
         stored = dump()
