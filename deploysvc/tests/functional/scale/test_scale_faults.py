@@ -308,6 +308,48 @@ class TestMultiWriter(ScaleTestCase):
             event['reason_code'] for event in body['events']
             if event['status_to'] == 'FAILED'])
 
+    def test_waves_stay_exact(self):
+        """A rollout's children ended on three nodes at once, twice over.
+
+        Six servers, two at a time: each wave's two children are
+        completed by six simultaneous updates (each child on all three
+        nodes).  Every child is counted once, never more than two run,
+        and the group ends COMPLETE with six complete children.
+        """
+        status, body = self.call(
+            self.node(0), 'POST', '/software_deployment_groups',
+            {'config_id': self.config_id, 'max_concurrency': 2,
+             'max_errors': 0, 'servers': ['wave-%d' % i for i in range(6)]})
+        self.assertEqual(200, status, body)
+        path = '/software_deployment_groups/%s' % body[
+            'software_deployment_group']['id']
+        ended = set()
+        for wave in range(3):
+            status, body = self.call(self.node(wave), 'GET',
+                                     path + '/deployments')
+            self.assertEqual(200, status, body)
+            running = [child['id'] for child in body['software_deployments']
+                       if child['status'] == 'IN_PROGRESS'
+                       and child['status_reason_code'] != 'NOT_RELEASED']
+            self.assertEqual(2, len(running), body)
+            self.assertEqual(set(), ended & set(running))
+            results = simultaneously([
+                lambda i=i, child=child: self.call(
+                    self.node(i), 'PUT', '/software_deployments/' + child,
+                    {'status': 'COMPLETE'})
+                for child in running for i in range(3)])
+            self.assertEqual([200] * 6, [status for status, _ in results])
+            ended.update(running)
+            status, body = self.call(self.node(wave + 1), 'GET', path)
+            self.assertEqual(200, status, body)
+            counts = body['software_deployment_group']['counts']
+            self.assertEqual(
+                (len(ended), min(2, 6 - len(ended)), 0),
+                (counts['complete'], counts['in_progress'],
+                 counts['failed']), counts)
+        self.assertEqual('COMPLETE', body['software_deployment_group'][
+            'status'])
+
     def test_caches_follow_other_nodes(self):
         """Agents polling every node while another node changes their data.
 
