@@ -120,6 +120,18 @@ def config_payload(row):
                    group=row.group, created_at=_time(row.created_at))
 
 
+def group_payload(row):
+    """The payload announcing deployment group ``row``: never its inputs."""
+    return payload(
+        id=row.id, project_id=row.project_id, config_id=row.config_id,
+        action=row.action, status=row.status,
+        status_reason=_text(row.status_reason, REASON_MAX),
+        status_reason_code=row.status_reason_code, total=row.total,
+        released=row.released, in_progress=row.in_progress,
+        complete=row.complete, failed=row.failed, cancelled=row.cancelled,
+        created_at=_time(row.created_at), updated_at=_time(row.updated_at))
+
+
 def _context(context):
     """What the notification says of the request: ids only, no token."""
     if context is None:
@@ -140,6 +152,14 @@ def deployment(w, context, action, row, **extra):
         w.after_commit(_queue, _context(context),
                        'software_deployment.%s.end' % action,
                        deployment_payload(row, **extra))
+
+
+def group(w, context, action, row):
+    """Announce ``software_deployment_group.<action>.end`` of ``row``."""
+    if enabled():
+        w.after_commit(_queue, _context(context),
+                       'software_deployment_group.%s.end' % action,
+                       group_payload(row))
 
 
 def config(w, context, action, row):

@@ -8,6 +8,8 @@ first (deploysvc.db.groups.lock), as the transitions of its children do.
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from deploysvc.common import notify
+
 from deploysvc.db import agents
 from deploysvc.db import configs
 from deploysvc.db import deployment_rows
@@ -75,6 +77,7 @@ def create(context, values, servers, limit=-1):
         stored[:] = [group._replace(
             input_values=secrets.seal_values(common, names)[0])]
         w.execute(_INSERT_GROUP, stored[0]._asdict())
+        notify.group(w, context, 'create', stored[0])
         children = []
         for ordinal, (server_id, inputs) in enumerate(servers):
             input_values, sealed = secrets.seal_values(
@@ -300,3 +303,4 @@ def delete(w, context, group_id, force=False):
     deleted = w.execute(_DELETE_CHILDREN, {'p_group_id': group_id}).rowcount
     quotas.give_back_many(w, group.project_id, quotas.DEPLOYMENTS, deleted)
     w.execute(_DELETE_GROUP, {'p_group_id': group_id})
+    notify.group(w, context, 'delete', group)

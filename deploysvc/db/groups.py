@@ -26,6 +26,7 @@ import re
 
 import sqlalchemy as sa
 
+from deploysvc.common import notify
 from deploysvc.db import agents
 from deploysvc.db import models
 from deploysvc.db import prepared
@@ -263,8 +264,11 @@ def end(w, group, status, reason, code, actor=None):
     """``group`` with its final ``status`` (not stored), and the event."""
     record(w, group.id, status, actor=actor, status_from=group.status,
            status_to=status, reason=reason, reason_code=code)
-    return group._replace(status=status, status_reason=reason,
-                          status_reason_code=code)
+    ended = group._replace(status=status, status_reason=reason,
+                           status_reason_code=code)
+    # complete, failed or cancelled (the counts as of this transition).
+    notify.group(w, None, status.lower(), ended)
+    return ended
 
 
 def advance(w, group, failed_child=None):

@@ -6,6 +6,7 @@ import ddt
 
 from deploysvc.common import notify
 from deploysvc.db import configs
+from deploysvc.db import deployment_groups
 from deploysvc.db import deployments
 from deploysvc.db import engine
 from deploysvc.db import lifecycle
@@ -94,6 +95,31 @@ class TestEvents(NotifyTestCase):
              for _, _, body in self.sent.sent[:6]])
         self.assertEqual({row.id}, {body['id'] for _, t, body in
                                     self.sent.sent if 'deployment' in t})
+
+    def test_a_rollouts_life_in_order(self):
+        group = deployment_groups.create(
+            self.context, {'config_id': self.sc.id, 'max_concurrency': 1,
+                           'max_errors': 0,
+                           'input_values': {'password': SECRET}},
+            [('s1', None), ('s2', None)])
+        first = deployment_groups.children(self.context, group.id)[0]
+        deployments.update(self.context, first.id, {'status': 'COMPLETE'})
+        deployment_groups.cancel(self.context, group.id)
+        deployment_groups.delete(self.context, group.id)
+        # (event, the group's status and counts it announces)
+        self.assertEqual(
+            [('software_deployment_group.create.end', 'IN_PROGRESS', 0, 0),
+             ('software_deployment.update.end', None, None, None),
+             # The released second child is cancelled as a deployment
+             # is (it ran: not counted as never run).
+             ('software_deployment_group.cancelled.end', 'CANCELLED', 1, 0),
+             ('software_deployment.cancel.end', None, None, None),
+             ('software_deployment_group.delete.end', 'CANCELLED', 1, 0)],
+            [(event_type,) + ((body['status'], body['complete'],
+                               body['cancelled'])
+                              if 'group' in event_type else (None,) * 3)
+             for _, event_type, body in self.sent.sent])
+        self.assertNotIn(SECRET, repr(self.sent.sent))
 
     def test_timeout_before_the_update_that_noticed_it(self):
         row = self.create(delivery_timeout=10)
