@@ -5,26 +5,10 @@ installed), the README's ``clouds.yaml`` (``auth_type: none``): a rollout
 created, shown, listed with its children, cancelled and deleted.
 """
 
-import fixtures
-
-from deploysvc.tests.functional import base
-from deploysvc.tests.functional import catalog_fixtures as catalog
-from deploysvc.tests.functional import clients_base
+from deploysvc.tests.functional import test_clients_readme
 
 
-class TestGroupCommands(base.OpenStackCLI, base.FunctionalTestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.clouds = catalog.write_dev_clouds_yaml(
-            self.tmp, self.server.project_endpoint(clients_base.new_project()))
-
-    def openstack(self, *args, **kw):
-        return self.run_openstack(
-            args, env={'OS_CLIENT_CONFIG_FILE': self.clouds,
-                       'OS_CLOUD': catalog.CLOUD},
-            returncode=kw.pop('returncode', 0))
+class TestGroupCommands(test_clients_readme.DevCloudTestCase):
 
     def test_a_rollout_from_create_to_delete(self):
         with open(self.tmp + '/hello.sh', 'w') as f:

@@ -13,7 +13,8 @@ from deploysvc.tests.functional import catalog_fixtures as catalog
 from deploysvc.tests.functional import clients_base
 
 
-class TestReadmeWalkThrough(base.OpenStackCLI, base.FunctionalTestCase):
+class DevCloudTestCase(base.OpenStackCLI, base.FunctionalTestCase):
+    """``openstack`` with the README's clouds.yaml: a project of its own."""
 
     def setUp(self):
         super().setUp()
@@ -26,6 +27,9 @@ class TestReadmeWalkThrough(base.OpenStackCLI, base.FunctionalTestCase):
             args, env={'OS_CLIENT_CONFIG_FILE': self.clouds,
                        'OS_CLOUD': catalog.CLOUD},
             returncode=kw.pop('returncode', 0))
+
+
+class TestReadmeWalkThrough(DevCloudTestCase):
 
     def test_walk_through(self):
         with open(self.tmp + '/hello.sh', 'w') as f:
