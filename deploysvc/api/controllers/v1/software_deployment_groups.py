@@ -160,7 +160,13 @@ class GroupEventsController(object):
         context.can(policies.EVENTS)
         params = pecan.request.GET
         marker = util.int_param(params, 'marker')
-        rows = deployment_groups.history(
-            context, self.group_id, util.page_limit(params), marker)
-        return util.respond({'events': [views.deployment_group_event(row)
-                                        for row in rows]})
+
+        def fetch(limit, after):
+            return deployment_groups.history(
+                context, self.group_id, limit,
+                marker if after is None else after.id)
+
+        # At most [api] max_limit events, with a next link when the
+        # history goes on (never cut silently), as a deployment's events.
+        return util.respond_list('events', views.deployment_group_event,
+                                 fetch, util.page_limit(params))

@@ -146,6 +146,18 @@ class TestDeploymentGroups(base.ApiTestCase):
         self.assertEqual(['COMPLETE', 'CHILD_COMPLETE', 'RELEASED',
                           'CHILD_COMPLETE', 'RELEASED', 'CREATED'],
                          [e['kind'] for e in events])
+        # A history longer than [api] max_limit goes on by its next links.
+        self.config(max_limit=4, group='api')
+        path, pages = '%s/%s/events' % (_GROUPS, group['id']), []
+        while path:
+            response = self.get(path, status=200)
+            pages.append([e['kind'] for e in response.json['events']])
+            links = response.json.get('events_links')
+            self.assertEqual(links is not None, 'Link' in response.headers)
+            path = links and links[0]['href'].split(
+                '/v1/%s' % self.project_id, 1)[1]
+        self.assertEqual([['COMPLETE', 'CHILD_COMPLETE', 'RELEASED',
+                           'CHILD_COMPLETE'], ['RELEASED', 'CREATED']], pages)
 
     def test_failure_stops_the_rollout(self):
         group = self.create_group(count=3)
