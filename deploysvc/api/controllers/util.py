@@ -196,6 +196,24 @@ def respond_list(key, render, fetch, limit):
     return respond(views.list_body(key, [render(row) for row in rows], href))
 
 
+def respond_history(history, render):
+    """A history (events), newest first, paged by the request's query.
+
+    ``history(limit, marker)`` returns up to ``limit`` entries older than
+    the entry ``marker`` (an id; None: from the newest).  A page holds at
+    most ``[api] max_limit`` entries and, when the history goes on, says
+    where (``events_links``, ``Link``): a long history is never cut
+    silently.
+    """
+    params = pecan.core.state.request.GET
+    marker = int_param(params, 'marker')
+
+    def fetch(limit, after):
+        return history(limit, marker if after is None else after.id)
+
+    return respond_list('events', render, fetch, page_limit(params))
+
+
 def _pieces(chunks):
     """``chunks`` cut to at most STREAM_PIECE bytes each."""
     for chunk in chunks:

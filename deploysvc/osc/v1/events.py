@@ -3,19 +3,14 @@
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 
+from deploysvc.osc.v1 import args
+
 # The API's fields, in its order (api-ref "List deployment events").
 COLUMNS = ('id', 'deployment_id', 'time', 'source', 'actor', 'status_from',
            'status_to', 'applied', 'reason', 'reason_code', 'details')
 # A signal's details are the agent's body: a mapping in json/yaml, "k='v'"
 # pairs in a table.
 FORMATTERS = {'details': format_columns.DictColumn}
-
-
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
 
 
 class ListEvents(command.Lister):
@@ -32,7 +27,7 @@ class ListEvents(command.Lister):
             'deployment', metavar='<deployment>',
             help='ID of the deployment')
         parser.add_argument(
-            '--limit', metavar='<limit>', type=_positive,
+            '--limit', metavar='<limit>', type=args.positive,
             help='At most this many events (the server caps it at its '
                  '[api] max_limit)')
         parser.add_argument(

@@ -10,6 +10,8 @@ import json
 from osc_lib.command import command
 from osc_lib import exceptions
 
+from deploysvc.osc.v1 import args
+
 # The API's fields, in its order (api-ref "Show deployment group"), the
 # counts flattened.
 COLUMNS = ('id', 'config_id', 'action', 'input_values', 'max_concurrency',
@@ -41,13 +43,6 @@ def _limit(text):
     return int(text)
 
 
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
-
-
 def _json_object(text):
     value = json.loads(text)
     if not isinstance(value, dict):
@@ -57,7 +52,7 @@ def _json_object(text):
 
 def _paging(parser):
     parser.add_argument(
-        '--limit', metavar='<limit>', type=_positive,
+        '--limit', metavar='<limit>', type=args.positive,
         help='At most this many (the server caps it at its [api] '
              'max_limit)')
     parser.add_argument(

@@ -158,15 +158,7 @@ class GroupEventsController(object):
     def list(self):
         context = pecan.request.context
         context.can(policies.EVENTS)
-        params = pecan.request.GET
-        marker = util.int_param(params, 'marker')
-
-        def fetch(limit, after):
-            return deployment_groups.history(
-                context, self.group_id, limit,
-                marker if after is None else after.id)
-
-        # At most [api] max_limit events, with a next link when the
-        # history goes on (never cut silently), as a deployment's events.
-        return util.respond_list('events', views.deployment_group_event,
-                                 fetch, util.page_limit(params))
+        return util.respond_history(
+            lambda limit, marker: deployment_groups.history(
+                context, self.group_id, limit, marker),
+            views.deployment_group_event)

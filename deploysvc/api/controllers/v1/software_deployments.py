@@ -129,18 +129,9 @@ class EventsController(object):
     def list(self):
         context = pecan.request.context
         context.can(policies.EVENTS)
-        params = pecan.request.GET
-        marker = util.int_param(params, 'marker')
-
-        def fetch(limit, after):
-            return deployments.history(
-                context, self.deployment_id, limit,
-                marker if after is None else after.id)
-
-        # Always a page (at most [api] max_limit events), with a next link
-        # when the history goes on: a long history is never cut silently.
-        return util.respond_list('events', views.event, fetch,
-                                 util.page_limit(params))
+        return util.respond_history(
+            lambda limit, marker: deployments.history(
+                context, self.deployment_id, limit, marker), views.event)
 
 
 class SignalController(object):
