@@ -69,6 +69,12 @@ SETUP = os.path.join(ROOT, 'tools', 'test-setup.sh')
 
 PROJECT = base.PROJECT
 OTHER_PROJECTS = ['%032x' % (0xbe0c4000 + n) for n in range(20)]
+# A project of exactly LIST_ROWS deployments (and their configs), seeded
+# with the first tier and not counted in the tiers, for the unpaged lists
+# (list_all, list_configs_all): openstacksdk fetches a project's whole list
+# and filters on the client, and the default quotas allow 4,096 of each.
+LIST_PROJECT = '%032x' % 0x115700001
+LIST_ROWS = 4096
 PER_SERVER = 10
 QUOTA = 10000000
 CLK_TCK = os.sysconf('SC_CLK_TCK')
@@ -96,6 +102,10 @@ SCENARIOS = [
     ('list_page', 'GET /software_deployments?limit=50&marker=', None),
     ('list_status', 'GET /software_deployments?status=IN_PROGRESS&limit=50',
      None),
+    ('list_all', 'GET /software_deployments (no limit: %d rows, streamed)'
+     % LIST_ROWS, None),
+    ('list_configs_all', 'GET /software_configs (no limit: %d rows, '
+     'streamed)' % LIST_ROWS, None),
     ('metadata', 'GET /software_deployments/metadata/{server} (10)', 1),
     ('agent_metadata', 'GET agent metadata_url (10 deployments)', 1),
     ('agent_metadata_304', 'GET agent metadata_url, If-None-Match: 304',
@@ -103,6 +113,13 @@ SCENARIOS = [
 ]
 SCENARIO_NAMES = [name for name, _, _ in SCENARIOS]
 AGENT_SCENARIOS = ('agent_metadata', 'agent_metadata_304')
+# Rows per request of the unpaged lists: their CPU is also reported per
+# row, against a target in microseconds.  They are sent a tenth as often
+# as the other scenarios (at least 10 requests a round): one costs about
+# as much as a hundred shows.
+LIST_SCENARIOS = {'list_all': LIST_ROWS, 'list_configs_all': LIST_ROWS}
+LIST_US_PER_ROW = {'list_all': 15}
+LIST_REQUESTS_DIVISOR = 10
 P99_FLATNESS = 1.5
 SMALL_TABLE = 1000
 
@@ -209,8 +226,21 @@ class Pool(object):
                 sample[slot] = value
 
 
+# The benchmark's record of what it seeded (not a table of deploysvc).
+SEED_TABLE = sa.Table('deploysvc_bench_seed', sa.MetaData(),
+                      sa.Column('name', sa.String(32), primary_key=True),
+                      sa.Column('value', sa.Integer, nullable=False))
+
+
 class Seeder(object):
-    """Bulk inserts, tier after tier, into one database."""
+    """Bulk inserts, tier after tier, into one database.
+
+    What has been seeded is recorded in a table of the benchmark's own
+    (SEED_TABLE), so that a kept database (--db-name) is seeded only up to
+    the tiers asked for: the rows already there are replayed, not
+    inserted (the ids are a function of the row's number and the pool's
+    sample is drawn in the same order), and the pool is the same.
+    """
 
     BATCH_SERVERS = 200
 
@@ -222,6 +252,12 @@ class Seeder(object):
         self.running_until = (datetime.datetime.now(datetime.timezone.utc)
                               .replace(tzinfo=None)
                               + datetime.timedelta(days=7))
+        SEED_TABLE.create(self.engine, checkfirst=True)
+        with self.engine.connect() as connection:
+            state = dict(connection.execute(sa.select(
+                SEED_TABLE.c.name, SEED_TABLE.c.value)).all())
+        self.seeded_servers = state.get('servers', 0)
+        self.list_seeded = state.get('list_rows') == LIST_ROWS
 
     @property
     def rows(self):
@@ -230,13 +266,22 @@ class Seeder(object):
     def seed_to(self, rows):
         """Insert deployments (and their configs) until ``rows`` exist."""
         wanted = -(-rows // PER_SERVER)
+        if self.seeded_servers > max(wanted, self.servers):
+            raise RuntimeError('the database holds %d seeded rows, more '
+                               'than the tier of %d' % (
+                                   self.seeded_servers * PER_SERVER, rows))
         started = time.monotonic()
         inserted = 0
+        if not self.list_seeded:
+            inserted += self._seed_list_project()
         while self.servers < wanted:
             batch = min(self.BATCH_SERVERS, wanted - self.servers)
-            inserted += self._batch(self.servers, batch)
+            if self.servers + batch <= self.seeded_servers:
+                self._replay(self.servers, batch)
+            else:
+                inserted += self._batch(self.servers, batch)
             self.servers += batch
-        if self.engine.dialect.name == 'postgresql':
+        if inserted and self.engine.dialect.name == 'postgresql':
             with self.engine.connect().execution_options(
                     isolation_level='AUTOCOMMIT') as connection:
                 connection.exec_driver_sql('ANALYZE')
@@ -246,6 +291,81 @@ class Seeder(object):
         if server % 5 == 4:
             return OTHER_PROJECTS[(server // 5) % len(OTHER_PROJECTS)]
         return PROJECT
+
+    @staticmethod
+    def _ids(n, tag=0):
+        """(config id, deployment id) of seeded row ``n``."""
+        return (str(uuid.UUID(int=(n + 1) << 32 | 0xc0 | tag)),
+                str(uuid.UUID(int=(n + 1) << 32 | 0xd0 | tag)))
+
+    def _rows(self, n, server_id, project, stack_user_project, created,
+              tag=0):
+        """(config, deployment) of seeded row ``n``."""
+        config_id, deployment_id = self._ids(n, tag)
+        values = config_values(server_id, n, project)
+        complete = n % 20 != 0
+        return dict(values, id=config_id, project_id=project,
+                    created_at=created), {
+            'id': deployment_id, 'project_id': project,
+            'stack_user_project_id': stack_user_project,
+            'server_id': server_id, 'config_id': config_id,
+            'input_values': {},
+            'output_values': (output_values(server_id)
+                              if complete else None),
+            'action': 'CREATE',
+            'status': 'COMPLETE' if complete else 'IN_PROGRESS',
+            'status_reason': ('Outputs received' if complete
+                              else 'Deploy data available'),
+            'created_at': created,
+            'updated_at': (created + datetime.timedelta(seconds=30)
+                           if complete else None),
+            # Running ones are delivered and have hours left, as the
+            # deadlines of a live fleet do: the sweep finds nothing
+            # overdue, through its index.
+            'delivered_at': None if complete else created,
+            'deadline_at': None if complete else self.running_until,
+        }
+
+    def _seed_list_project(self):
+        """LIST_PROJECT's LIST_ROWS deployments.
+
+        Created in 2030, after every other row (and the creates of the
+        rounds): a list read in creation order from the start, as an
+        unindexed status filter did, never reaches them.
+        """
+        configs = []
+        deployments = []
+        start = datetime.datetime(2030, 1, 1)
+        for n in range(LIST_ROWS):
+            server_id = str(uuid.UUID(int=0x1157 << 112 | (n // PER_SERVER
+                                                           + 1) << 64))
+            config, deployment = self._rows(
+                n, server_id, LIST_PROJECT, '%032x' % 0x5ac1157,
+                start + datetime.timedelta(milliseconds=10 * n), tag=1)
+            configs.append(config)
+            deployments.append(deployment)
+        with self.engine.begin() as connection:
+            connection.execute(models.SoftwareConfig.__table__.insert(),
+                               configs)
+            connection.execute(models.SoftwareDeployment.__table__.insert(),
+                               deployments)
+            for resource in (quotas.CONFIGS, quotas.DEPLOYMENTS):
+                self._count(connection, LIST_PROJECT, resource, LIST_ROWS)
+            self._record(connection, 'list_rows', LIST_ROWS)
+        self.list_seeded = True
+        return LIST_ROWS
+
+    def _replay(self, first, count):
+        """The pool's offers of rows already in the database."""
+        for server in range(first, first + count):
+            if self._project(server) != PROJECT:
+                continue
+            for k in range(PER_SERVER):
+                config_id, deployment_id = self._ids(server * PER_SERVER + k)
+                self.pool.offer('deployments', deployment_id)
+                self.pool.offer('configs', config_id)
+            self.pool.offer('servers', str(uuid.UUID(int=(server + 1)
+                                                     << 64)))
 
     def _batch(self, first, count):
         configs = []
@@ -258,35 +378,13 @@ class Seeder(object):
             for k in range(PER_SERVER):
                 n = server * PER_SERVER + k
                 created = self.start + datetime.timedelta(milliseconds=10 * n)
-                config_id = str(uuid.UUID(int=(n + 1) << 32 | 0xc0))
-                deployment_id = str(uuid.UUID(int=(n + 1) << 32 | 0xd0))
-                values = config_values(server_id, n, project)
-                configs.append(dict(values, id=config_id, project_id=project,
-                                    created_at=created))
-                complete = n % 20 != 0
-                deployments.append({
-                    'id': deployment_id, 'project_id': project,
-                    'stack_user_project_id': stack_user_project,
-                    'server_id': server_id, 'config_id': config_id,
-                    'input_values': {},
-                    'output_values': (output_values(server_id)
-                                      if complete else None),
-                    'action': 'CREATE',
-                    'status': 'COMPLETE' if complete else 'IN_PROGRESS',
-                    'status_reason': ('Outputs received' if complete
-                                      else 'Deploy data available'),
-                    'created_at': created,
-                    'updated_at': (created + datetime.timedelta(seconds=30)
-                                   if complete else None),
-                    # Running ones are delivered and have hours left, as
-                    # the deadlines of a live fleet do: the sweep finds
-                    # nothing overdue, through its index.
-                    'delivered_at': None if complete else created,
-                    'deadline_at': None if complete else self.running_until,
-                })
+                config, deployment = self._rows(
+                    n, server_id, project, stack_user_project, created)
+                configs.append(config)
+                deployments.append(deployment)
                 if project == PROJECT:
-                    self.pool.offer('deployments', deployment_id)
-                    self.pool.offer('configs', config_id)
+                    self.pool.offer('deployments', deployment['id'])
+                    self.pool.offer('configs', config['id'])
             if project == PROJECT:
                 self.pool.offer('servers', server_id)
             per_project[project] = per_project.get(project, 0) + PER_SERVER
@@ -298,7 +396,15 @@ class Seeder(object):
             for project, added in sorted(per_project.items()):
                 for resource in (quotas.CONFIGS, quotas.DEPLOYMENTS):
                     self._count(connection, project, resource, added)
+            self._record(connection, 'servers', first + count)
         return len(deployments)
+
+    @staticmethod
+    def _record(connection, name, value):
+        connection.execute(SEED_TABLE.delete().where(
+            SEED_TABLE.c.name == name))
+        connection.execute(SEED_TABLE.insert().values(name=name,
+                                                      value=value))
 
     @staticmethod
     def _count(connection, project, resource, added):
@@ -363,6 +469,13 @@ def build_requests(name, pool, variants=50):
         # deadline) runs before the page is read.
         return [_request('GET', '%s?status=IN_PROGRESS&limit=50' % (
             deployments,), headers=ACCEPT)]
+    if name == 'list_all':
+        # No limit, as openstacksdk's software_deployments() sends.
+        return [_request('GET', '/v1/%s/software_deployments' % (
+            LIST_PROJECT,), headers=ACCEPT)]
+    if name == 'list_configs_all':
+        return [_request('GET', '/v1/%s/software_configs' % (LIST_PROJECT,),
+                         headers=ACCEPT)]
     if name == 'metadata':
         return [_request('GET', '%s/metadata/%s' % (deployments, server),
                          headers=ACCEPT)
@@ -438,6 +551,35 @@ def rss_mib(pid):
     return None
 
 
+def reset_peak_rss(pids):
+    """Reset the peak RSS (VmHWM) of ``pids`` (Linux: clear_refs 5)."""
+    for pid in pids:
+        try:
+            with open('/proc/%d/clear_refs' % pid, 'w') as f:
+                f.write('5')
+        except OSError:
+            pass
+
+
+def peak_rss_mib(pid):
+    """The peak RSS (VmHWM) since the last reset_peak_rss, in MiB."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024.0
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def requests_of(args, name):
+    """Requests per round of scenario ``name``."""
+    if name in LIST_SCENARIOS:
+        return max(10, args.requests // LIST_REQUESTS_DIVISOR)
+    return args.requests
+
+
 def run_load(workdir, port, requests, count, concurrency, processes,
              deadline):
     spec_path = os.path.join(workdir, 'load-spec.json')
@@ -476,12 +618,15 @@ def warm_up(port, requests):
              else request['body'].encode('utf-8'), request['headers'])
 
 
-def measure(args, workdir, master_pid, port, requests, concurrency):
+def measure(args, workdir, master_pid, port, requests, concurrency,
+            count=None):
     """One round of one scenario at one concurrency on a running server."""
     before_pids, before = worker_cpu(master_pid)
+    reset_peak_rss(before_pids)
     steal_before = machine_steal()
     started = time.monotonic()
-    result = run_load(workdir, port, requests, args.requests, concurrency,
+    result = run_load(workdir, port, requests, count or args.requests,
+                      concurrency,
                       min(concurrency, args.client_processes), args.deadline)
     wall = time.monotonic() - started
     steal_after = machine_steal()
@@ -495,6 +640,8 @@ def measure(args, workdir, master_pid, port, requests, concurrency):
                                / (wall * (os.cpu_count() or 1)))
     result['workers_restarted'] = before_pids != after_pids
     result['rss_mib'] = [rss_mib(pid) for pid in after_pids]
+    # The peak of the round: what a long list streamed costs in memory.
+    result['rss_peak_mib'] = [peak_rss_mib(pid) for pid in after_pids]
     result['status'] = 'ok'
     return result
 
@@ -576,6 +723,9 @@ def aggregate_rounds(results):
     row['workers_restarted'] = any(result.get('workers_restarted')
                                    for result in results)
     row['rss_mib'] = results[-1].get('rss_mib', [])
+    peaks = [peak for result in results
+             for peak in result.get('rss_peak_mib') or [] if peak]
+    row['rss_peak_mib'] = max(peaks) if peaks else None
     row['best_round'] = best + 1
     row['rounds'] = [dict((field, result.get(field))
                           for field in ROUND_FIELDS) for result in results]
@@ -740,20 +890,34 @@ def pg_admin_url(args):
 
 
 class Database(object):
+    """The benchmark's database: a new one, or ``name`` kept across runs."""
 
-    def __init__(self, kind, workdir, pg_url=None):
+    def __init__(self, kind, workdir, pg_url=None, name=None):
         self.kind = kind
+        self.kept = name is not None
         self._server_db = None
         if kind == 'sqlite':
             self.url = 'sqlite:///%s' % os.path.join(workdir, 'bench.sqlite')
         else:
             self._server_db = base._ServerDatabase(
-                pg_url, 'deploysvc_bench_%d' % os.getpid())
-            self._server_db.create()
+                pg_url, name or 'deploysvc_bench_%d' % os.getpid())
+            if not (self.kept and self._exists(pg_url, name)):
+                self._server_db.create()
             self.url = self._server_db.url
 
+    @staticmethod
+    def _exists(admin_url, name):
+        engine = sa.create_engine(admin_url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sa.text(
+                    'SELECT 1 FROM pg_database WHERE datname = :name'),
+                    {'name': name}).first() is not None
+        finally:
+            engine.dispose()
+
     def drop(self):
-        if self._server_db is not None:
+        if self._server_db is not None and not self.kept:
             self._server_db.drop()
 
 
@@ -767,7 +931,21 @@ def db_sync(conf_path, workdir):
 # -- the run -----------------------------------------------------------------
 
 def run_database(args, kind, workdir, report, pg_url=None):
-    database = Database(kind, workdir, pg_url)
+    """Every tier on ``kind``.
+
+    One database whose rows add up tier after tier or, with --db-name
+    (PostgreSQL), a kept database per tier.
+    """
+    if kind == 'pg' and args.db_name:
+        for tier in args.tiers:
+            _run_tiers(args, kind, workdir, report, pg_url, [tier],
+                       '%s_%d' % (args.db_name, tier))
+    else:
+        _run_tiers(args, kind, workdir, report, pg_url, args.tiers)
+
+
+def _run_tiers(args, kind, workdir, report, pg_url, tiers, name=None):
+    database = Database(kind, workdir, pg_url, name)
     conf = _BenchConf(1, database.url)
     conf.setUp()
     pool = Pool(random.Random(42))
@@ -775,7 +953,7 @@ def run_database(args, kind, workdir, report, pg_url=None):
     try:
         db_sync(conf.path, workdir)
         seeder = Seeder(database.url, pool)
-        for tier in args.tiers:
+        for tier in tiers:
             inserted, seconds = seeder.seed_to(tier)
             log('%s: %d rows seeded (+%d in %.1f s, bulk insert through '
                 'SQLAlchemy Core)', kind, seeder.rows, inserted, seconds)
@@ -788,7 +966,7 @@ def run_database(args, kind, workdir, report, pg_url=None):
                 host = run_server(args, kind, tier, workers, database,
                                   pool, workdir, report)
             scenarios = dict((name, build_requests(name, pool))
-                             for name in SCENARIO_NAMES
+                             for name in args.scenarios
                              if name not in AGENT_SCENARIOS or pool.agents)
             if args.explain:
                 log('%s %d: query plans', kind, tier)
@@ -842,7 +1020,7 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
                    APP: (server.process.pid, server.port)}
         requests = {CEILING: ceiling_requests(), APP: {}}
         requests[GUNICORN] = requests[CEILING]
-        for name in SCENARIO_NAMES:
+        for name in args.scenarios:
             if name in AGENT_SCENARIOS and not pool.agents:
                 log('%s %d w%d %s: unavailable (%s)', kind, tier, workers,
                     name, pool.agent_problem)
@@ -851,7 +1029,7 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
         rounds = {}
         warm = set()
         for number, name, concurrency, target in schedule(
-                args.rounds, SCENARIO_NAMES, concurrencies(args, workers)):
+                args.rounds, args.scenarios, concurrencies(args, workers)):
             if name not in requests[target]:
                 continue
             for one in ((target, GUNICORN) if target == CEILING
@@ -861,7 +1039,8 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
                     warm.add((number, name, one))
                     warm_up(port, requests[one][name])
                 result = measure(args, workdir, master_pid, port,
-                                 requests[one][name], concurrency)
+                                 requests[one][name], concurrency,
+                                 requests_of(args, name))
                 rounds.setdefault((one, name, concurrency),
                                   []).append(result)
                 log('%s %d w%d c%d %-18s %-8s round %d/%d %7.1f req/s p99 '
@@ -872,7 +1051,7 @@ def run_server(args, kind, tier, workers, database, pool, workdir, report):
                     result['errors'])
                 if result['error_samples']:
                     log('  e.g. %s', '; '.join(result['error_samples']))
-        for name in SCENARIO_NAMES:
+        for name in args.scenarios:
             for concurrency in concurrencies(args, workers):
                 row = aggregate_rounds(rounds[CEILING, name, concurrency])
                 row.update(key, scenario=name)
@@ -919,6 +1098,9 @@ def _ceiling_of(report, run):
 
 def add_ratios(report):
     for run in report['runs']:
+        if run.get('status') == 'ok' and run['scenario'] in LIST_SCENARIOS:
+            run['cpu_us_row'] = (run['cpu_ms_sched'] * 1000.0
+                                 / LIST_SCENARIOS[run['scenario']])
         ceil = _ceiling_of(report, run)
         if run.get('status') != 'ok' or ceil is None:
             continue
@@ -959,6 +1141,14 @@ def targets(args, report):
     for name, _, target in SCENARIOS:
         run = _find(report, db=kind, tier=small, workers=1,
                     concurrency=conc, scenario=name)
+        if run is None:
+            continue
+        if name in LIST_US_PER_ROW:
+            verdict = _verdict(
+                'CPU us/row of %s (%s, %d rows listed, 1 worker, c%d)' % (
+                    name, kind, LIST_SCENARIOS[name], conc),
+                run.get('cpu_us_row'), LIST_US_PER_ROW[name], run)
+            verdicts.append(verdict)
         if target is not None:
             verdict = _verdict(
                 'CPU ms/request of %s (%s, %d rows, 1 worker, c%d)' % (
@@ -1071,6 +1261,7 @@ def print_report(report, out=sys.stdout):
               ' '.join(_fmt(r, 0) for r in run['rss_mib']),
               ' (worker restarted!)' if run.get('workers_restarted')
               else ''))
+    print_lists(report, out)
     if rounds > 1:
         print_rounds(report, out)
     for plans in report['explain']:
@@ -1119,6 +1310,28 @@ def print_report(report, out=sys.stdout):
             w('  %-11s %-72s %s (target %s)\n' % (
                 verdict['verdict'], verdict['check'], value,
                 verdict['target']))
+
+
+def print_lists(report, out=sys.stdout):
+    """The unpaged lists: CPU per row, and the workers' peak RSS."""
+    runs = [run for run in report['runs'] if run.get('status') == 'ok'
+            and run['scenario'] in LIST_SCENARIOS]
+    if not runs:
+        return
+    w = out.write
+    w('\nUnpaged lists: best sched CPU per request and per row listed; '
+      'peak RSS of the\nworkers during the rounds (VmHWM, reset before '
+      'each round) and RSS after\n')
+    w('%-6s %8s %-2s %-4s %-19s %6s %10s %9s %9s %9s\n' % (
+        'db', 'rows', 'wk', 'conc', 'scenario', 'listed', 'ms/request',
+        'us/row', 'peak MiB', 'RSS MiB'))
+    for run in runs:
+        w('%-6s %8d %-2d %-4d %-19s %6d %10s %9s %9s %9s\n' % (
+            run['db'], run['tier'], run['workers'], run['concurrency'],
+            run['scenario'], LIST_SCENARIOS[run['scenario']],
+            _fmt(run['cpu_ms_sched']), _fmt(run.get('cpu_us_row'), 1),
+            _fmt(run.get('rss_peak_mib'), 1),
+            ' '.join(_fmt(r, 1) for r in run['rss_mib'])))
 
 
 def floors(report):
@@ -1304,6 +1517,9 @@ def parse_args(argv):
                              'first tier (default list: show, metadata, '
                              'creates, update)')
     parser.add_argument('--profile-iterations', type=int, default=300)
+    parser.add_argument('--scenarios', type=lambda text: [
+        name for name in text.split(',') if name], default=[],
+        help='comma list: measure only these scenarios (default: all)')
     parser.add_argument('--pg-url', help='PostgreSQL URL of a user that may '
                         'CREATE DATABASE (default: DEPLOYSVC_TEST_PG_URL, '
                         'else .services/env.json)')
@@ -1315,6 +1531,11 @@ def parse_args(argv):
                         'state/bench/<time>-<commit>.json)')
     parser.add_argument('--compare', help='an earlier JSON report: print '
                         'new/old ratios')
+    parser.add_argument('--db-name', help='PostgreSQL: seed this database '
+                        'and keep it; a later run with the same name '
+                        'reuses its rows and seeds only the tiers it '
+                        'lacks (the 1,000,000-row tier takes about '
+                        'half an hour to seed on two cores)')
     parser.add_argument('--keep', action='store_true',
                         help='keep the work directory and PostgreSQL '
                              'database')
@@ -1323,9 +1544,11 @@ def parse_args(argv):
         args.tiers.append(1000000)
     args.tiers = sorted(set(args.tiers))
     args.profile = [name for name in args.profile.split(',') if name]
-    unknown = set(args.profile) - set(SCENARIO_NAMES)
+    unknown = set(args.profile + args.scenarios) - set(SCENARIO_NAMES)
     if unknown:
         parser.error('unknown scenarios: %s' % ', '.join(sorted(unknown)))
+    args.scenarios = [name for name in SCENARIO_NAMES
+                      if not args.scenarios or name in args.scenarios]
     if args.rounds < 1:
         parser.error('--rounds must be at least 1')
     args.db = [kind for kind in args.db.split(',') if kind]

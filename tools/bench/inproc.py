@@ -66,6 +66,12 @@ def _send(wsgi, host, request):
     if request.get('body') is not None:
         req.body = request['body'].encode('utf-8')
     response = req.get_response(wsgi)
+    # Read the whole body, as a client does: a long list is streamed, and
+    # all but its first page is read and made while it is sent.
+    for _ in response.app_iter:
+        pass
+    if hasattr(response.app_iter, 'close'):
+        response.app_iter.close()
     return response.status_int in request.get('expect', (200,))
 
 
