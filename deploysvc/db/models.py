@@ -70,6 +70,11 @@ class SoftwareDeployment(Base):
         sa.Index('ix_software_deployment_stack_user_project',
                  'stack_user_project_id'),
         sa.Index('ix_software_deployment_created', 'created_at', 'id'),
+        # A project's list filtered by status (?status=IN_PROGRESS), in
+        # order: without it, the page walked the creation order and
+        # discarded the other statuses (1,250 rows for 51 at 1,000,000).
+        sa.Index('ix_software_deployment_project_status',
+                 'project_id', 'status', 'created_at', 'id'),
         sa.Index('ix_software_deployment_deadline', 'deadline_at'),
         # A group's next wave: its PENDING children in order, LIMIT n
         # (deploysvc.db.groups); and its children in order, for the list.
