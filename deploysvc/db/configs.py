@@ -1,5 +1,7 @@
 """Software configs: immutable once created (Heat has no update)."""
 
+import collections
+
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -75,6 +77,40 @@ def check_usable(w, context, config_id):
         raise exception.ConfigNotFound(config_id=config_id)
 
 
+# A list shows a config's id, name, group, time and project, the first
+# five columns: the list reads those alone, and its rows carry None for
+# the others.  Reading the whole row decoded four JSON columns (the ~1 KiB
+# script among them) per config and made an unpaged list of 4,096 configs
+# cost 130 ms of server CPU (32 us a row), twice a deployment list's.
+_SUMMARY = models.Config._fields[:5]
+_NOT_LISTED = (None,) * (len(models.Config._fields) - len(_SUMMARY))
+# The list statements, one per shape, built and compiled once (as the
+# deployment lists', deploysvc/db/deployments.py).
+_PAGES = {}
+_Marker = collections.namedtuple('Marker', ['id', 'created_at'])
+
+
+def _page_statement(own, marker, row_values, limited):
+    shape = (own, marker, row_values, limited)
+    statement = _PAGES.get(shape)
+    if statement is not None:
+        return statement
+    query_ = sa.select(*(_SC.c[name] for name in _SUMMARY))
+    if own:
+        query_ = query_.where(_OWN_PROJECT)
+    after = None
+    if marker:
+        after = _Marker(sa.bindparam('m_id', type_=_SC.c.id.type),
+                        sa.bindparam('m_created_at',
+                                     type_=_SC.c.created_at.type))
+    query_ = query.keyset_page(query_, _SC, 'created_at', True, after,
+                               row_values)
+    if limited:
+        query_ = query_.limit(sa.bindparam('p_limit', type_=sa.Integer))
+    statement = _PAGES[shape] = prepared.Statement(query_)
+    return statement
+
+
 @engine.replica_reader
 def page(w, context, limit, marker=None, all_projects=False, after=None):
     """Newest first (Heat's order); an unknown marker is ignored.
@@ -82,19 +118,23 @@ def page(w, context, limit, marker=None, all_projects=False, after=None):
     ``after`` is a row of a previous page (a ``models.Config``): the page
     starts after it without looking it up, so a list read page by page
     goes on even when that row has been deleted meanwhile; it takes the
-    place of ``marker``.
+    place of ``marker``.  The rows carry what a list shows (id, project,
+    time, name, group); their other fields are None.
     """
-    statement = sa.select(*_SC.c)
-    if not (all_projects or context.is_admin):
-        statement = statement.where(_SC.c.project_id == context.project_id)
+    own = not (all_projects or context.is_admin)
+    params = {'p_project_id': context.project_id} if own else {}
     marker_row = after
     if marker and after is None:
         marker_row = w.execute(_ANY_BY_ID, {'p_id': marker}).first()
-    statement = query.keyset_page(statement, _SC, 'created_at', True,
-                                  marker_row, query.row_values(w))
+    if marker_row is not None:
+        params['m_id'] = marker_row.id
+        params['m_created_at'] = marker_row.created_at
     if limit is not None:
-        statement = statement.limit(limit)
-    return [models.Config._make(row) for row in w.execute(statement)]
+        params['p_limit'] = limit
+    statement = _page_statement(own, marker_row is not None,
+                                query.row_values(w), limit is not None)
+    return [models.Config._make(row + _NOT_LISTED)
+            for row in w.execute(statement, params)]
 
 
 _OPTIONS = prepared.Statement(sa.select(_SC.c.options).where(
