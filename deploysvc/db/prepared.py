@@ -48,21 +48,29 @@ class Statement(object):
     """A Core statement, built once, compiled once per dialect.
 
     ``column_keys`` names the parameters of an INSERT or UPDATE whose
-    columns are not all given (as ``compile`` takes them).
+    columns are not all given (as ``compile`` takes them).  ``row`` is the
+    named tuple type of the rows (default: one of the statement's column
+    names); its fields must be those names, in order.
     """
 
-    def __init__(self, statement, column_keys=None):
+    def __init__(self, statement, column_keys=None, row=None):
         self.statement = statement
         self.column_keys = column_keys
         self.returns_rows = bool(getattr(statement, 'exported_columns', ()))
         self.names = tuple(statement.exported_columns.keys()
                            if self.returns_rows else ())
-        self.row = collections.namedtuple('Row', self.names, rename=True)
+        if row is None:
+            row = collections.namedtuple('Row', self.names, rename=True)
+        elif row._fields != self.names:
+            raise ValueError('%s has the fields %s, not the columns %s' % (
+                row.__name__, row._fields, self.names))
+        self.row = row
         self._compiled = {}
 
     def where(self, *criteria):
         """A new ``Statement`` with more criteria (built once too)."""
-        return Statement(self.statement.where(*criteria), self.column_keys)
+        return Statement(self.statement.where(*criteria), self.column_keys,
+                         self.row if self.returns_rows else None)
 
     def run(self, connection, params):
         """The ``Result`` of the statement on ``connection``."""
