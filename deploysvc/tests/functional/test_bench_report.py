@@ -227,6 +227,42 @@ class TestTargets(testtools.TestCase):
                          (verdict['verdict'], verdict['value'],
                           verdict['median'], verdict['target']))
 
+    def test_p99_flatness_compares_the_medians_of_the_rounds(self):
+        # The lowest-CPU rounds' p99 would give 4.5 / 1.6; the medians
+        # 4.0 / 3.8.
+        args = bench.parse_args(['--db', 'pg', '--tiers', '1000,1000000',
+                                 '--concurrency', '1', '--workers', '1'])
+        small = row([one_round(1.0, 1.0, p99=4.5),
+                     one_round(0.9, 0.9, p99=1.6),
+                     one_round(1.1, 1.1, p99=3.8)], **KEY)
+        large = row([one_round(0.9, 0.9, p99=4.5),
+                     one_round(1.0, 1.0, p99=4.0),
+                     one_round(1.1, 1.1, p99=3.0)],
+                    **dict(KEY, tier=1000000))
+        report = {'dbs': ['pg'], 'runs': [small, large], 'explain': []}
+        verdicts = dict((verdict['check'], verdict)
+                        for verdict in bench.targets(args, report))
+        verdict = verdicts['p99 of show at 1000000 rows / at 1000 rows (pg, '
+                           '1 worker, c1)']
+        self.assertEqual('pass', verdict['verdict'])
+        self.assertAlmostEqual(4.0 / 3.8, verdict['value'])
+
+    def test_list_cpu_per_row(self):
+        args = bench.parse_args(['--db', 'pg', '--tiers', '1000',
+                                 '--concurrency', '1', '--workers', '1'])
+        lists = row([one_round(60.0, 61.44), one_round(70.0, 70.0)],
+                    **dict(KEY, scenario='list_all'))
+        report = {'dbs': ['pg'], 'runs': [lists], 'explain': [],
+                  'ceiling': []}
+        bench.add_ratios(report)
+        verdicts = dict((verdict['check'], verdict)
+                        for verdict in bench.targets(args, report))
+        verdict = verdicts['CPU us/row of list_all (pg, 4096 rows listed, 1 '
+                           'worker, c1)']
+        self.assertEqual(('pass', 15), (verdict['verdict'],
+                                        verdict['target']))
+        self.assertAlmostEqual(15.0, verdict['value'])
+
 
 class TestArguments(testtools.TestCase):
 
@@ -326,7 +362,8 @@ class TestPrintReport(testtools.TestCase):
         bench.print_report(self._report(3), out)
         text = out.getvalue()
         self.assertIn('Targets (CPU: best of 3 rounds: the figure least '
-                      'disturbed by other load)', text)
+                      'disturbed by other load; p99: median of the rounds\' '
+                      'p99)', text)
         self.assertIn('1.50 (median 1.51) (target 1)', text)
         [line] = [line for line in text.splitlines()
                   if line.startswith('pg ') and '*' in line]

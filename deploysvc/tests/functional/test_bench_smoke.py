@@ -174,5 +174,6 @@ class BenchSmokeTest(testtools.TestCase):
         self.assertIn('CPU us/row of list_all (sqlite, 4096 rows listed, 1 '
                       'worker, c1)', checks)
         self.assertIn('Targets (CPU: best of 1 round: the figure least '
-                      'disturbed by other load)', self.output)
+                      'disturbed by other load; p99: median of the rounds\' '
+                      'p99)', self.output)
         self.assertIn('JSON report:', self.output)
