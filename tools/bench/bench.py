@@ -9,7 +9,9 @@ started one) and each tier of rows (1,000 and 100,000; 1,000,000 with
 
 1. seeds the tables in bulk through SQLAlchemy Core (realistic derived
    configs, 10 deployments per server, 80 % of the rows in the benchmark's
-   project, quota_usage kept equal to the rows inserted);
+   project, quota_usage kept equal to the rows inserted), and a project of
+   exactly 4,096 deployments for the unpaged lists; with --db-name, once,
+   into a database per tier that later runs reuse;
 2. starts ``deploysvc-api`` as it ships (uWSGI, ``[api] workers`` = 1
    and 2) on a free port of 127.0.0.1 with a configuration file of its own
    (quotas raised to 10,000,000 so creates do not hit them);
