@@ -1,8 +1,8 @@
 """Creates that a client may safely send again: ``Idempotency-Key``.
 
-A POST that creates a config or a deployment may carry an
-``Idempotency-Key`` header (the IETF httpapi draft of that name, as
-Stripe and others serve it).  Its first success is stored with the
+A POST that creates a config, a deployment or a deployment group may
+carry an ``Idempotency-Key`` header (the IETF httpapi draft of that name,
+as Stripe and others serve it).  Its first success is stored with the
 resource; a replay with the same key and the same body, within
 ``[DEFAULT] idempotency_key_expiry`` seconds, is answered with the stored
 status and body (and ``Idempotent-Replayed: true``) and creates nothing; the
@@ -18,6 +18,7 @@ from oslo_serialization import jsonutils
 import pecan
 
 from deploysvc.db import idempotency
+from deploysvc.db import secrets
 from deploysvc import exception
 
 HEADER = 'Idempotency-Key'
@@ -40,11 +41,12 @@ def _key_hash(request):
     return hashlib.sha256(key.encode('ascii')).hexdigest()
 
 
-def _request_hash(kind, body):
+def _request_hashes(kind, body):
     # The parsed body, keys sorted: the same request sent again with other
-    # spacing or key order is the same request.
+    # spacing or key order is the same request.  Keyed digests, current
+    # first: the body may hold secret values (db/secrets.py, digests).
     text = jsonutils.dumps([kind, body], sort_keys=True)
-    return hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()
+    return secrets.digests(text.encode('utf-8', 'surrogatepass'))
 
 
 def create(context, kind, body, make, render):
@@ -59,7 +61,7 @@ def create(context, kind, body, make, render):
     if key_hash is None:
         row = make(None)
         return row.id, 200, jsonutils.dump_as_bytes(render(row))
-    request_hash = _request_hash(kind, body)
+    request_hashes = _request_hashes(kind, body)
     stored = idempotency.find(context.project_id, key_hash)
     if stored is None:
         answer = []
@@ -67,7 +69,7 @@ def create(context, kind, body, make, render):
         def then(w, row):
             data = jsonutils.dump_as_bytes(render(row))
             idempotency.remember(
-                w, context.project_id, key_hash, request_hash, row.id,
+                w, context.project_id, key_hash, request_hashes[0], row.id,
                 200, data.decode('ascii'),
                 cfg.CONF.idempotency_key_expiry)
             answer.append((row.id, 200, data))
@@ -84,7 +86,7 @@ def create(context, kind, body, make, render):
         raise exception.Conflict(
             message='Another request with this %s is in progress; retry.'
                     % HEADER)
-    if stored.request_hash != request_hash:
+    if stored.request_hash not in request_hashes:
         raise exception.IdempotencyKeyReused(header=HEADER)
     pecan.response.headers[REPLAYED] = 'true'
     return stored.resource_id, stored.status, stored.body.encode('ascii')

@@ -6,23 +6,25 @@ deploysvc.cmd.served:application``: uWSGI finds this module already
 imported and forks its workers with the application in memory (pages
 shared until written).
 
-Two small filters sit around the pipeline, here because they are about
+Small filters sit around the pipeline, here because they are about
 this server and not about the API:
 
 * a malformed request line (uWSGI passes it on without a path) is a 400;
-* uWSGI's HTTP socket leaves a chunked request body on the socket (its
-  ``wsgi.input`` reads nothing without a ``Content-Length``, and 2.0 has
-  no option for it): the body is read through uWSGI's public
-  ``chunked_read`` instead, so the pipeline's one body reader
-  (``api/middleware/body_limit.py``) sees the body any WSGI server gives.
+* a request body sent without a ``Content-Length`` (``Transfer-Encoding:
+  chunked``) is a 411, as Apache with mod_wsgi answers by default: uWSGI
+  2.0's chunk decoder cannot be made strict (a chunk size that is not
+  hexadecimal ends the body, the CRLF after a chunk is not checked, and
+  the raw bytes are out of Python's reach), and a body decoded wrongly
+  would be worse than none.  No client of Heat's API sends one.  A request
+  with both headers is a 400 (RFC 9112 6.3: it may be smuggling).
 * ``[api] access_log``: one line per request through oslo.log (uWSGI's own
   request log is off; under another WSGI server, that server's applies).
 """
 
-import io
 import sys
 import time
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from deploysvc.api import faults
@@ -40,39 +42,26 @@ def serve(pipeline, access_log=False):
     return application
 
 
-class _ChunkedBody(io.RawIOBase):
-    """``wsgi.input`` of a chunked request, read with uwsgi.chunked_read.
+def _drain(uwsgi, limit):
+    """Read and drop a chunked body of at most ``limit`` bytes.
 
-    A stream that ends inside a chunk, or a client that stops sending for
-    ``[api] client_timeout``, raises uWSGI's ``OSError``: the body reader
-    answers 400.
+    Closing a socket with unread bytes makes the kernel send a reset, and
+    the client may lose the answer already sent (curl then says
+    "Connection reset by peer", not 411).  Each read waits at most ``[api]
+    client_timeout``; the request as a whole is bounded by ``[api]
+    timeout`` (uWSGI's harakiri).
     """
-
-    def __init__(self, uwsgi):
-        super().__init__()
-        self._uwsgi = uwsgi
-        self._pending = b''
-        self._done = False
-
-    def readable(self):
-        return True
-
-    def read(self, size=-1):
-        whole = size is None or size < 0
-        while not self._done and (whole or len(self._pending) < size):
-            chunk = self._uwsgi.chunked_read()
+    read = 0
+    try:
+        while read <= limit:
+            chunk = uwsgi.chunked_read()
             if not chunk:
-                self._done = True
-            self._pending += chunk
-        if whole:
-            size = len(self._pending)
-        data, self._pending = self._pending[:size], self._pending[size:]
-        return data
-
-    def readinto(self, buffer):
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+                return
+            read += len(chunk)
+    except OSError:
+        # Broken framing or a client that stopped sending: nothing more
+        # can be read.
+        return
 
 
 class _ServerRequest(object):
@@ -93,11 +82,20 @@ class _ServerRequest(object):
                                            'Malformed request line.')
             start_response(answer.status, answer.headerlist)
             return [answer.body]
-        if (environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked'
-                and not environ.get('CONTENT_LENGTH')):
-            # uWSGI's module, present in its workers only (this filter is
-            # only put in front of the pipeline uWSGI serves).
-            environ['wsgi.input'] = _ChunkedBody(sys.modules['uwsgi'])
+        if 'HTTP_TRANSFER_ENCODING' in environ:
+            if environ.get('CONTENT_LENGTH'):
+                answer = faults.error_response(
+                    400, 'HTTPBadRequest', 'A request may not have both '
+                    'Transfer-Encoding and Content-Length.')
+            else:
+                # uWSGI's module, present in its workers only (this filter
+                # is only put in front of the pipeline uWSGI serves).
+                _drain(sys.modules['uwsgi'], cfg.CONF.max_json_body_size)
+                answer = faults.error_response(
+                    411, 'HTTPLengthRequired', 'A request body must be '
+                    'sent with a Content-Length header.')
+            start_response(answer.status, answer.headerlist)
+            return [answer.body]
         return self.app(environ, start_response)
 
 

@@ -35,7 +35,7 @@ _INSERT_CHILD_EVENTS = _DEPLOYMENT_EVENTS.insert()
 _NEW = dict(dict.fromkeys(models.Deployment._fields), served_revision=0)
 
 
-def create(context, values, servers, limit=-1):
+def create(context, values, servers, limit=-1, then=None):
     """A new group of the context's project, its first wave released.
 
     ``values``: config_id, action, input_values (common to all), the
@@ -44,7 +44,9 @@ def create(context, values, servers, limit=-1):
     each server once.  ``limit`` is the deployment quota: the group's
     children count against it, all taken or none (RequestLimitExceeded).
     One transaction of a fixed number of statements, the children and
-    their history entries inserted in one executemany each.
+    their history entries inserted in one executemany each.  ``then(w,
+    group)``, when given, runs last in that transaction (an
+    Idempotency-Key's answer is stored with the group).
     """
     total = len(servers)
     conc_spec, concurrency = groups.resolve(
@@ -116,6 +118,8 @@ def create(context, values, servers, limit=-1):
             groups.record(w, group.id, 'RELEASED', actor=context.user_id,
                           child=row, status_to=runs.IN_PROGRESS,
                           reason=row.status_reason)
+        if then is not None:
+            then(w, stored[0])
     stored = []
     engine.write(work)
     return stored[0]

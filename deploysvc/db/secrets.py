@@ -23,6 +23,9 @@ Nothing here logs a value or puts one in an exception's message.
 """
 
 import collections
+import functools
+import hashlib
+import hmac
 import json
 import os
 
@@ -87,6 +90,33 @@ def _keys():
 def configured():
     """Whether keys are configured (EncryptionKeysInvalid if malformed)."""
     return _keys() is not None
+
+
+def digests(data):
+    """Hex digests that recognise ``data`` (bytes) again, current first.
+
+    What a replayed request is compared by (api/idempotent.py).  A request
+    body may hold secret input values, and a bare SHA-256 of it in the
+    database would let whoever reads the table test guesses of a secret
+    offline; with ``[crypto] encryption_keys`` the first digest is an
+    HMAC-SHA256 under a key derived from the first key, so a guess needs
+    the key too.  The other keys' HMACs (what they stored before a
+    rotation) and the plain SHA-256 (what was stored without keys) still
+    recognise what they made.
+    """
+    _keys()  # EncryptionKeysInvalid for a malformed key, as everywhere.
+    found = [hmac.new(_digest_key(key.strip()), data,
+                      hashlib.sha256).hexdigest()
+             for key in cfg.CONF.crypto.encryption_keys if key.strip()]
+    found.append(hashlib.sha256(data).hexdigest())
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _digest_key(key):
+    # Not the Fernet key itself: a key of its own for this one use.
+    return hashlib.sha256(b'deploysvc request digest\0' +
+                          key.encode('ascii')).digest()
 
 
 def _encrypt(value):

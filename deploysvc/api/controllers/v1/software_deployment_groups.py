@@ -7,6 +7,7 @@ from oslo_config import cfg
 import pecan
 
 from deploysvc.api.controllers import util
+from deploysvc.api import idempotent
 from deploysvc.api import schemas
 from deploysvc.api import validation
 from deploysvc.db import deployment_groups
@@ -62,12 +63,18 @@ class GroupsController(object):
                 'delivery_timeout'))
         values['max_concurrency'] = body.get('max_concurrency', 1)
         values['max_errors'] = body.get('max_errors', 0)
-        row = deployment_groups.create(
-            context, values, servers,
-            limit=cfg.CONF.max_software_deployments_per_tenant)
-        pecan.response.location = '/'.join((pecan.request.path_url, row.id))
-        return util.respond({'software_deployment_group':
-                             views.deployment_group(row, context.is_admin)})
+        admin = context.is_admin
+        group_id, status, data = idempotent.create(
+            context, 'software_deployment_group', body,
+            lambda then: deployment_groups.create(
+                context, values, servers,
+                limit=cfg.CONF.max_software_deployments_per_tenant,
+                then=then),
+            lambda row: {'software_deployment_group':
+                         views.deployment_group(row, admin)})
+        pecan.response.location = '/'.join((pecan.request.path_url,
+                                            group_id))
+        return util.respond_json(data, status)
 
 
 class GroupController(object):

@@ -33,11 +33,17 @@ class TestIdempotencyKey(deployments_base.DeploymentTestCase):
     def deployment(self, **kw):
         return utils.deployment_body(self.sc.id, **kw)
 
+    def group(self, **kw):
+        return dict({'config_id': self.sc.id, 'servers': ['s-1', 's-2']},
+                    **kw)
+
     def count(self, collection):
         return len(self.get('/' + collection, status=200).json[collection])
 
     @ddt.data(('software_configs', 'software_config', 'config'),
-              ('software_deployments', 'software_deployment', 'deployment'))
+              ('software_deployments', 'software_deployment', 'deployment'),
+              ('software_deployment_groups', 'software_deployment_group',
+               'group'))
     @ddt.unpack
     def test_replay_is_the_original_answer(self, collection, key, make):
         body = getattr(self, make)()
@@ -57,6 +63,15 @@ class TestIdempotencyKey(deployments_base.DeploymentTestCase):
         self.assertNotEqual(first.json[key]['id'], other.json[key]['id'])
         self.assertEqual(before + 2, self.count(collection))
 
+    def test_group_replay_starts_no_second_rollout(self):
+        body = self.group(servers=['s-%d' % i for i in range(5)])
+        self.post('/software_deployment_groups', body, status=200,
+                  headers=self.keyed('k'))
+        before = self.count('software_deployments')
+        self.post('/software_deployment_groups', body, status=200,
+                  headers=self.keyed('k'))
+        self.assertEqual(before, self.count('software_deployments'))
+
     def test_replay_ignores_spacing_and_key_order(self):
         body = self.deployment(action='CREATE', status='IN_PROGRESS')
         first = self.post('/software_deployments', body, status=200,
@@ -68,7 +83,9 @@ class TestIdempotencyKey(deployments_base.DeploymentTestCase):
         self.assertEqual(first.body, again.body)
 
     @ddt.data(('software_configs', 'config', {'name': 'other'}),
-              ('software_deployments', 'deployment', {'action': 'UPDATE'}))
+              ('software_deployments', 'deployment', {'action': 'UPDATE'}),
+              ('software_deployment_groups', 'group',
+               {'servers': ['s-1', 's-3']}))
     @ddt.unpack
     def test_same_key_other_body_is_422(self, collection, make, change):
         self.post('/' + collection, getattr(self, make)(), status=200,

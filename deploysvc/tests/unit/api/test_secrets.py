@@ -6,10 +6,13 @@ server's own agent document.  On SQLite, or on the server of
 DEPLOYSVC_TEST_DB_URL (PostgreSQL, MariaDB).
 """
 
+import hashlib
+import hmac
 import json
 import logging
 
 from cryptography import fernet
+import ddt
 import fixtures
 import sqlalchemy as sa
 
@@ -304,3 +307,60 @@ class TestAgentRows(SecretsTestCase):
         self.assertEqual(json.loads(json.dumps(config))['inputs'][1],
                          {'name': 'token', 'type': 'String',
                           'secret': True})
+
+
+@ddt.ddt
+class TestReplayDigests(SecretsTestCase):
+    """An Idempotency-Key's stored request digest needs a key to test."""
+
+    BODY = dict(SECRET_CONFIG, name='c', group='script', config='true',
+                inputs=[dict(SECRET_CONFIG['inputs'][0], default=VALUE)])
+
+    def send(self, key='k', body=None, status=200):
+        return self.post('/software_configs', body or self.BODY,
+                         status=status,
+                         headers=self.headers(**{'Idempotency-Key': key}))
+
+    def stored_digest(self):
+        def work(w):
+            return w.execute(sa.select(
+                models.IdempotencyKey.__table__.c.request_hash)).scalar_one()
+        return engine.read(work)
+
+    def plain_digest(self):
+        text = json.dumps(['software_config', self.BODY], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def test_stored_digest_is_keyed(self):
+        self.send()
+        stored = self.stored_digest()
+        self.assertEqual(64, len(stored))
+        self.assertNotEqual(self.plain_digest(), stored)
+        self.assertEqual(secrets.digests(b'x')[0], hmac.new(
+            hashlib.sha256(b'deploysvc request digest\0' +
+                           KEYS[0].encode()).digest(),
+            b'x', hashlib.sha256).hexdigest())
+
+    # (keys when replayed, replayed?)
+    @ddt.data(([KEYS[0]], True),
+              ([KEYS[1], KEYS[0]], True),  # rotated: old key still read
+              ([KEYS[1]], False))          # old key retired: a new request
+    @ddt.unpack
+    def test_replay_across_rotation(self, keys, replayed):
+        first = self.send().json['software_config']['id']
+        self.keys(keys)
+        if replayed:
+            again = self.send()
+            self.assertEqual('true', again.headers['Idempotent-Replayed'])
+            self.assertEqual(first, again.json['software_config']['id'])
+        else:
+            self.send(status=422)
+
+    def test_digest_stored_before_keys_still_matches(self):
+        self.keys([])
+        plain = dict(self.BODY, inputs=SECRET_CONFIG['inputs'][2:])
+        first = self.send(body=plain).json['software_config']['id']
+        self.keys(KEYS[:1])
+        again = self.send(body=plain)
+        self.assertEqual(first, again.json['software_config']['id'])
+        self.assertEqual('true', again.headers['Idempotent-Replayed'])
