@@ -31,6 +31,7 @@ from deploysvc.agent import urls
 from deploysvc.api import faults
 from deploysvc.api import validation
 from deploysvc.common import cache
+from deploysvc.common import metrics
 from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import engine
@@ -52,7 +53,7 @@ def _not_found(error_type='NotFound'):
 # every change of what is served) and the base URL, so the bytes it maps
 # to never change and need no invalidation (see
 # doc/source/contributor/behaviour.rst, behaviour-cache-agent-documents).
-_DOCUMENTS = cache.BytesCache(16 * 1024 * 1024)
+_DOCUMENTS = cache.BytesCache(16 * 1024 * 1024, 'agent_documents')
 
 
 def _if_modified_since(environ):
@@ -112,6 +113,7 @@ def _seen(server):
 
 
 def _not_modified(start_response, headers):
+    metrics.agent_poll(True)
     headers.append(('Content-Length', '0'))
     start_response('304 Not Modified', headers)
     return []
@@ -181,6 +183,7 @@ def serve_metadata(environ, start_response, credential_id, mac):
             lifecycle.deliver_to_agent(server)
     headers.append(('Content-Type', 'application/json'))
     headers.append(('Content-Length', str(len(body))))
+    metrics.agent_poll(False)
     start_response('200 OK', headers)
     return body_sent
 
