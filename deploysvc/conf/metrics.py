@@ -27,7 +27,7 @@ opts = [
                help='Directory where the worker processes of '
                     'deploysvc-api write their metrics '
                     '(prometheus_client\'s multi-process mode). '
-                    'deploysvc-api creates it and deletes the *.db files '
+                    'deploysvc-api creates it and deletes the value files '
                     'in it at every start and reload, so it must belong '
                     'to one deploysvc-api only. A tmpfs (e.g. under '
                     '/run) saves disk writes.'),

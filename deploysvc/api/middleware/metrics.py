@@ -16,9 +16,12 @@ another WSGI server ``app_factory`` mounts it on a protected virtual host
 
 import time
 
+from oslo_config import cfg
+
 from deploysvc.api.controllers import v1
 from deploysvc.api import faults
 from deploysvc.common import metrics
+from deploysvc.db import engine
 from deploysvc.db import stats
 
 OTHER = 'other'
@@ -134,6 +137,9 @@ class MetricsApp(object):
     """``GET``/``HEAD /metrics``: the Prometheus text exposition."""
 
     def __init__(self):
+        # (Served alone on a vhost of its own, it configures the database
+        # of the deploysvc_deployments gauge itself.)
+        engine.configure(cfg.CONF)
         self.deployments = metrics.deployments_gauge(
             stats.deployments_by_status)
 
