@@ -31,7 +31,6 @@ from deploysvc.agent import urls
 from deploysvc.api import faults
 from deploysvc.api import validation
 from deploysvc.common import cache
-from deploysvc.common import metrics
 from deploysvc.db import agents
 from deploysvc.db import deployments
 from deploysvc.db import engine
@@ -113,7 +112,6 @@ def _seen(server):
 
 
 def _not_modified(start_response, headers):
-    metrics.agent_poll(True)
     headers.append(('Content-Length', '0'))
     start_response('304 Not Modified', headers)
     return []
@@ -183,7 +181,6 @@ def serve_metadata(environ, start_response, credential_id, mac):
             lifecycle.deliver_to_agent(server)
     headers.append(('Content-Type', 'application/json'))
     headers.append(('Content-Length', str(len(body))))
-    metrics.agent_poll(False)
     start_response('200 OK', headers)
     return body_sent
 

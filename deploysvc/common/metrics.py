@@ -45,6 +45,10 @@ HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 PHASE_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0,
                  3600.0, 7200.0, 21600.0, 86400.0)
 
+HTTP_DURATION = 'deploysvc_http_request_duration_seconds'
+# The route of agents' polls (deploysvc.api.middleware.metrics).
+AGENT_METADATA_ROUTE = '/agent/v1/metadata/{credential_id}/{mac}'
+
 _LOCK = threading.Lock()
 _STATE = {'metrics': None}
 # (metric attribute, label values...) -> the labelled child, so that an
@@ -76,18 +80,14 @@ class _Metrics(object):
                 name, documentation, labels, registry=registry,
                 buckets=buckets)
 
-        self.http_requests = counter(
-            'deploysvc_http_requests',
-            'HTTP requests answered, by route template, method and status.',
-            ('route', 'method', 'status'))
+        # The one metric written per request: the request counts
+        # (deploysvc_http_requests_total, deploysvc_agent_polls_total) are
+        # read from its counts when scraped (``_Derived``).
         self.http_duration = histogram(
-            'deploysvc_http_request_duration_seconds',
+            HTTP_DURATION,
             'Time until the application returned its answer, by route '
-            'template and method.', ('route', 'method'), HTTP_BUCKETS)
-        self.agent_polls = counter(
-            'deploysvc_agent_polls',
-            'Polls of agents on their metadata URL answered with the '
-            'document (200) or not modified (304).', ('answer',))
+            'template, method and status.', ('route', 'method', 'status'),
+            HTTP_BUCKETS)
         self.signals = counter(
             'deploysvc_signals',
             'Signals of agents and API users by result: applied, ignored '
@@ -175,19 +175,14 @@ def prepare_multiprocess(path):
 
 
 def http_request(route, method, status):
-    """The (counter, histogram) children of one kind of HTTP request."""
-    key = ('http', route, method, status)
-    pair = _CHILDREN.get(key)
-    if pair is None:
-        metrics = _metrics()
-        pair = _CHILDREN[key] = (
-            metrics.http_requests.labels(route, method, status),
-            metrics.http_duration.labels(route, method))
-    return pair
+    """The histogram child of one kind of HTTP request (see _Metrics).
 
-
-def agent_poll(not_modified):
-    _child('agent_polls', '304' if not_modified else '200').inc()
+    Its ``observe`` is the whole cost of a request's metrics: two writes,
+    of the sum and of one bucket.  (An agent's 304 costs about 0.22 ms of
+    CPU in all; a counter and a histogram per request, and a counter of
+    polls, added 7.8 %.)
+    """
+    return _child('http_duration', route, method, status)
 
 
 def signal(result):
@@ -261,22 +256,71 @@ def deployments_gauge(samples):
                   ('status', 'reason_code'), samples)
 
 
-def exposition(*collectors):
-    """(body, content type) of every metric and of ``collectors``."""
+class _Derived(object):
+    """The families of ``source``, and the request counts read from them.
+
+    ``deploysvc_http_requests_total{route,method,status}``: the counts of
+    the latency histogram; ``deploysvc_agent_polls_total{answer}``: those
+    of the agents' metadata route answered 200 or 304.
+    """
+
+    def __init__(self, source):
+        self.source = source
+
+    def collect(self):
+        core = _metrics().core
+        requests = core.CounterMetricFamily(
+            'deploysvc_http_requests',
+            'HTTP requests answered, by route template, method and status.',
+            labels=('route', 'method', 'status'))
+        polls = {'200': 0.0, '304': 0.0}
+        for family in self.source.collect():
+            yield family
+            if family.name != HTTP_DURATION:
+                continue
+            for sample in family.samples:
+                if sample.name != HTTP_DURATION + '_count':
+                    continue
+                labels = sample.labels
+                requests.add_metric(
+                    (labels['route'], labels['method'], labels['status']),
+                    sample.value)
+                if (labels['route'] == AGENT_METADATA_ROUTE
+                        and labels['status'] in polls):
+                    polls[labels['status']] += sample.value
+        yield requests
+        agent_polls = core.CounterMetricFamily(
+            'deploysvc_agent_polls',
+            'Polls of agents on their metadata URL (GET and HEAD) answered '
+            'with the document (200) or not modified (304).',
+            labels=('answer',))
+        for answer, value in sorted(polls.items()):
+            agent_polls.add_metric((answer,), value)
+        yield agent_polls
+
+
+def _registry(*collectors):
     metrics = _metrics()
-    client = metrics.client
-    registry = client.CollectorRegistry()
+    registry = metrics.client.CollectorRegistry()
     if multiprocess():
         # Every process's files, the dead ones' included (their counts
         # stay part of the totals until the next start).
-        metrics.multiprocess.MultiProcessCollector(registry)
+        source = metrics.multiprocess.MultiProcessCollector(None)
     else:
-        registry.register(metrics.registry)
+        source = metrics.registry
+    registry.register(_Derived(source))
     for collector in collectors:
         registry.register(collector)
-    return client.generate_latest(registry), client.CONTENT_TYPE_LATEST
+    return registry
+
+
+def exposition(*collectors):
+    """(body, content type) of every metric and of ``collectors``."""
+    client = _metrics().client
+    return (client.generate_latest(_registry(*collectors)),
+            client.CONTENT_TYPE_LATEST)
 
 
 def sample(name, labels=None):
-    """The current value of one sample of this process (tests)."""
-    return _metrics().registry.get_sample_value(name, labels or {})
+    """The current value of one sample as scraped (tests)."""
+    return _registry().get_sample_value(name, labels or {})

@@ -114,7 +114,7 @@ class TestRouteTemplates(agent_base.AgentTestCase):
             sample('deploysvc_http_requests_total', route=route,
                    method=label, status=str(status)),
             sample('deploysvc_http_request_duration_seconds_count',
-                   route=route, method=label))
+                   route=route, method=label, status=str(status)))
         self.request(method, self.url(path), status=status)
         self.assertEqual([1, 1], moved.moved())
 
@@ -370,7 +370,8 @@ class TestMultiprocess(agent_base.AgentTestCase):
             'metrics.prepare_multiprocess(%r)\n'
             'for _ in range(2):\n'
             '    if os.fork() == 0:\n'
-            '        metrics.agent_poll(True)\n'
+            '        metrics.http_request(metrics.AGENT_METADATA_ROUTE,\n'
+            '                             "GET", "304").observe(0.001)\n'
             '        os._exit(0)\n'
             '    os.wait()\n'
             'print(metrics.exposition()[0].decode())\n' % path)
@@ -380,6 +381,6 @@ class TestMultiprocess(agent_base.AgentTestCase):
         self.assertNotIn('counter_1.db', os.listdir(path))
 
     def test_refused_once_prometheus_client_is_loaded(self):
-        metrics.sample('deploysvc_agent_polls_total')
+        metrics.sample('deploysvc_agent_polls_total', {'answer': '304'})
         self.assertRaises(RuntimeError, metrics.prepare_multiprocess,
                           '/nonexistent/deploysvc-metrics')
