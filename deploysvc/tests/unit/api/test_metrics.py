@@ -370,8 +370,9 @@ class TestMultiprocess(agent_base.AgentTestCase):
             'metrics.prepare_multiprocess(%r)\n'
             'for _ in range(2):\n'
             '    if os.fork() == 0:\n'
-            '        metrics.http_request(metrics.AGENT_METADATA_ROUTE,\n'
-            '                             "GET", "304").observe(0.001)\n'
+            '        metrics.request(metrics.AGENT_METADATA_ROUTE, "GET",\n'
+            '                        "304", 0.001)\n'
+            '        metrics.flush()\n'
             '        os._exit(0)\n'
             '    os.wait()\n'
             'print(metrics.exposition()[0].decode())\n' % path)
