@@ -31,6 +31,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -50,6 +51,8 @@ CONF = cfg.CONF
 LISTEN_FD_ENV = 'DEPLOYSVC_API_LISTEN_FD'
 # ... and the metrics socket ([metrics] port).
 METRICS_FD_ENV = 'DEPLOYSVC_METRICS_LISTEN_FD'
+# The metrics directory made for an unset [metrics] multiproc_dir.
+METRICS_DIR_ENV = 'DEPLOYSVC_METRICS_DIR'
 
 
 class ListenError(Exception):
@@ -164,6 +167,22 @@ def uwsgi_args(listen_fd, workers, metrics_fd=None):
     ]
 
 
+def metrics_dir():
+    """[metrics] multiproc_dir, else a directory of this master's own.
+
+    Made under the temporary directory (not under [DEFAULT] state_path,
+    which a start with a database elsewhere does not create), once: a
+    reload finds it in the environment and uses it again.
+    """
+    if CONF.metrics.multiproc_dir:
+        return CONF.metrics.multiproc_dir
+    made = os.environ.get(METRICS_DIR_ENV)
+    if not made or not os.path.isdir(made):
+        made = tempfile.mkdtemp(prefix='deploysvc-api-metrics-')
+        os.environ[METRICS_DIR_ENV] = made
+    return made
+
+
 def _after_fork():
     """First thing in a new worker (uWSGI's fork, Python's hooks)."""
     # Until uWSGI installs the worker's own handlers, a new worker has the
@@ -205,7 +224,7 @@ def main(argv=None):
         sys.exit(str(e))
     # Before the pipeline is built: its metrics must go to the workers'
     # shared directory.
-    metrics.prepare_multiprocess(CONF.metrics.multiproc_dir)
+    metrics.prepare_multiprocess(metrics_dir())
     db_engine.configure(CONF)
     if CONF.api.sync_db_on_startup:
         app.sync_db()

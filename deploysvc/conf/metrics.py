@@ -23,14 +23,16 @@ opts = [
                      'deploysvc.api.middleware.metrics app_factory on a '
                      'protected virtual host instead.'),
     cfg.StrOpt('multiproc_dir',
-               default='$state_path/prometheus',
                help='Directory where the worker processes of '
                     'deploysvc-api write their metrics '
                     '(prometheus_client\'s multi-process mode). '
                     'deploysvc-api creates it and deletes the value files '
                     'in it at every start and reload, so it must belong '
-                    'to one deploysvc-api only. A tmpfs (e.g. under '
-                    '/run) saves disk writes.'),
+                    'to one deploysvc-api only; a tmpfs (e.g. '
+                    '/run/deploysvc/prometheus) saves disk writes. Unset: '
+                    'a new directory under the system\'s temporary '
+                    'directory at each start (kept across reloads, left '
+                    'behind at stop).'),
 ]
 
 

@@ -66,7 +66,9 @@ class TestMetrics(testtools.TestCase):
         self.server = self.useFixture(base.ServerFixture(
             workers=2, extra_conf=(
                 '[api]\nthreads = 1\n'
-                '[metrics]\nport = %d\n' % self.metrics_port)))
+                '[metrics]\nport = %d\n'
+                'multiproc_dir = $state_path/prometheus\n'
+                % self.metrics_port)))
         self.addOnException(lambda exc_info: self.addDetail(
             'deploysvc-api-log', self.server.log_content()))
         # (route, method, status) of every request made by the test.

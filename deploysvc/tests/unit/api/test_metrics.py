@@ -11,11 +11,13 @@ import tempfile
 import threading
 
 import ddt
+import fixtures
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 import webob
 
 from deploysvc.api.middleware import metrics as metrics_middleware
+from deploysvc.cmd import api
 from deploysvc.common import metrics
 from deploysvc.common import notify
 from deploysvc.db import engine as db_engine
@@ -380,6 +382,19 @@ class TestMultiprocess(agent_base.AgentTestCase):
                       out.splitlines())
         self.assertIn('keep.txt', os.listdir(path))
         self.assertNotIn('counter_1.db', os.listdir(path))
+
+    def test_the_directory_of_deploysvc_api(self):
+        self.useFixture(fixtures.EnvironmentVariable(api.METRICS_DIR_ENV))
+        # Unset: one of its own, made once and found again by a reload.
+        made = api.metrics_dir()
+        self.addCleanup(os.rmdir, made)
+        self.assertTrue(os.path.isdir(made))
+        self.assertEqual(made, os.environ[api.METRICS_DIR_ENV])
+        self.assertEqual(made, api.metrics_dir())
+        # Set: that one.
+        self.config(multiproc_dir='/run/deploysvc/prometheus',
+                    group='metrics')
+        self.assertEqual('/run/deploysvc/prometheus', api.metrics_dir())
 
     def test_refused_once_prometheus_client_is_loaded(self):
         metrics.sample('deploysvc_agent_polls_total', {'answer': '304'})
