@@ -25,10 +25,12 @@ latency) and of every cache lookup are kept in the process first and
 written to the metrics once a second by a thread of the process
 (``_Pending``): prometheus_client's multi-process values cost a lock,
 a ``getpid`` and a write to the file per increment, and a histogram two
-of them, which made an agent's 304 (0.22 ms of CPU) 4-5 % dearer; a
-dict increment is a tenth of that.  A scrape sees the counts of other
-workers as they were up to a second ago (its own worker's are written
-first); a worker that exits loses at most its last second.
+of them: written per request, a counter and a histogram made an agent's
+304 (0.22 ms of CPU) 7.8 % dearer, the histogram alone 4-5 %; kept
+here, 2.3 % (tools/bench/bench.py, PostgreSQL, best of 9 runs).  A
+scrape sees the counts of other workers as they were up to a second ago
+(its own worker's are written first); a worker that exits loses at most
+its last second.
 
 Labels are a few fixed words (a route template, a status, a result),
 never an id, a project or a raw path: every label value is a time series
