@@ -183,7 +183,7 @@ def list_chunks(key, pages, render):
 # per worker process: configs never change, so a server's metadata is one
 # small query (its config ids in order) and a join of cached bytes (see
 # doc/source/contributor/behaviour.rst, behaviour-cache-config-json).
-_CONFIG_JSON = cache.BytesCache(8 * 1024 * 1024)
+_CONFIG_JSON = cache.BytesCache(8 * 1024 * 1024, 'config_json')
 
 
 def server_metadata_json(config_ids, load_configs):

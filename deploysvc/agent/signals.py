@@ -5,6 +5,7 @@ behaviour-signal-rules.
 """
 
 from deploysvc.agent import tokens
+from deploysvc.common import metrics
 from deploysvc import context as ctx
 from deploysvc.db import agents
 from deploysvc.db import deployments
@@ -106,6 +107,25 @@ def _decide(details, applied, row, outputs):
             'output_values': result.output_values}, reason
 
 
+def _counted(row, result, stale=False):
+    """Count a signal taken (deploysvc_signals_total) and the run it ended.
+
+    Called once the signal's transaction has committed.
+    """
+    if stale:
+        metrics.signal('stale')
+    elif result is not None:
+        metrics.signal('applied')
+        if result.status != IN_PROGRESS and row.delivered_at is not None:
+            metrics.ended(result.status, (
+                row.updated_at - row.delivered_at).total_seconds())
+    elif row.status_reason_code in runs.ENDED_BY_SERVICE:
+        metrics.signal('late')
+    else:
+        metrics.signal('ignored')
+    return row, result
+
+
 def take(deployment_id, token, details):
     """Apply a signal sent to a deployment's signal URL.
 
@@ -146,9 +166,10 @@ def take(deployment_id, token, details):
     row, was_applied = deployments.signal(context, deployment_id, decide,
                                           details, authorize=authorize)
     if stale:
+        _counted(row, None, stale=True)
         raise exception.StaleSignal(deployment_id=deployment_id,
                                     run=stale[0][0], current=stale[0][1])
-    return row, applied[-1] if was_applied else None
+    return _counted(row, applied[-1] if was_applied else None)
 
 
 def send(context, deployment_id, details):
@@ -167,4 +188,4 @@ def send(context, deployment_id, details):
 
     row, was_applied = deployments.signal(context, deployment_id, decide,
                                           details)
-    return row, applied[-1] if was_applied else None
+    return _counted(row, applied[-1] if was_applied else None)

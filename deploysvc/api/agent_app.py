@@ -52,7 +52,7 @@ def _not_found(error_type='NotFound'):
 # every change of what is served) and the base URL, so the bytes it maps
 # to never change and need no invalidation (see
 # doc/source/contributor/behaviour.rst, behaviour-cache-agent-documents).
-_DOCUMENTS = cache.BytesCache(16 * 1024 * 1024)
+_DOCUMENTS = cache.BytesCache(16 * 1024 * 1024, 'agent_documents')
 
 
 def _if_modified_since(environ):

@@ -17,6 +17,12 @@ Signals: SIGHUP reloads gracefully (requests in flight finish, then the
 master runs this program again, keeping the listening socket, so new
 configuration and code are picked up and no connection is refused);
 SIGTERM lets requests in flight finish, then exits.
+
+Metrics: the master empties ``[metrics] multiproc_dir`` and names it to
+prometheus_client before anything makes a metric, so every worker writes
+its figures there (deploysvc.common.metrics).  With ``[metrics] port``
+set, a second socket serves only ``GET /metrics``, to whichever worker
+takes the connection (``deploysvc.api.middleware.metrics``).
 """
 
 import errno
@@ -25,13 +31,16 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 
 from oslo_config import cfg
 from oslo_log import log as logging
 import pyuwsgi
 
 from deploysvc.api import app
+from deploysvc.api.middleware import metrics as metrics_middleware
 from deploysvc.cmd import served
+from deploysvc.common import metrics
 from deploysvc.db import engine as db_engine
 
 LOG = logging.getLogger(__name__)
@@ -40,15 +49,19 @@ CONF = cfg.CONF
 # Where a reloaded master finds the listening socket of the one it
 # replaces (uWSGI keeps the descriptor open across its re-exec).
 LISTEN_FD_ENV = 'DEPLOYSVC_API_LISTEN_FD'
+# ... and the metrics socket ([metrics] port).
+METRICS_FD_ENV = 'DEPLOYSVC_METRICS_LISTEN_FD'
+# The metrics directory made for an unset [metrics] multiproc_dir.
+METRICS_DIR_ENV = 'DEPLOYSVC_METRICS_DIR'
 
 
 class ListenError(Exception):
     pass
 
 
-def _inherited(address):
+def _inherited(address, env=LISTEN_FD_ENV):
     """The listening socket a reloading master left us, or None."""
-    fd = os.environ.pop(LISTEN_FD_ENV, None)
+    fd = os.environ.pop(env, None)
     if not fd:
         return None
     try:
@@ -63,7 +76,7 @@ def _inherited(address):
     return None
 
 
-def listen(host, port, backlog):
+def listen(host, port, backlog, env=LISTEN_FD_ENV):
     """A listening TCP socket on host:port, inheritable by uWSGI's re-exec.
 
     Bound here rather than by uWSGI so a busy address fails once, with one
@@ -72,7 +85,7 @@ def listen(host, port, backlog):
     try:
         family, _, _, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM)[0]
-        sock = _inherited(address)
+        sock = _inherited(address, env)
         if sock is None:
             sock = socket.socket(family, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -85,7 +98,7 @@ def listen(host, port, backlog):
         raise ListenError('deploysvc-api: cannot listen on %s:%s: %s'
                           % (host, port, reason))
     sock.set_inheritable(True)
-    os.environ[LISTEN_FD_ENV] = str(sock.fileno())
+    os.environ[env] = str(sock.fileno())
     return sock
 
 
@@ -98,12 +111,17 @@ def _backlog(backlog):
         return backlog
 
 
-def uwsgi_args(listen_fd, workers):
-    """uWSGI's command line for the socket and [api] options."""
+def uwsgi_args(listen_fd, workers, metrics_fd=None):
+    """uWSGI's command line for the sockets and [api] options."""
     api = CONF.api
+    # The metrics socket: the same workers answer it (a scrape every few
+    # seconds needs no process of its own).
+    metrics_socket = ([] if metrics_fd is None
+                      else ['--http-socket', 'fd://%d' % metrics_fd])
     return [
         '--master',
         '--http-socket', 'fd://%d' % listen_fd,
+    ] + metrics_socket + [
         # The application built above, found in sys.modules; built once,
         # shared by the forked workers.
         '--module', 'deploysvc.cmd.served:application',
@@ -149,6 +167,22 @@ def uwsgi_args(listen_fd, workers):
     ]
 
 
+def metrics_dir():
+    """[metrics] multiproc_dir, else a directory of this master's own.
+
+    Made under the temporary directory (not under [DEFAULT] state_path,
+    which a start with a database elsewhere does not create), once: a
+    reload finds it in the environment and uses it again.
+    """
+    if CONF.metrics.multiproc_dir:
+        return CONF.metrics.multiproc_dir
+    made = os.environ.get(METRICS_DIR_ENV)
+    if not made or not os.path.isdir(made):
+        made = tempfile.mkdtemp(prefix='deploysvc-api-metrics-')
+        os.environ[METRICS_DIR_ENV] = made
+    return made
+
+
 def _after_fork():
     """First thing in a new worker (uWSGI's fork, Python's hooks)."""
     # Until uWSGI installs the worker's own handlers, a new worker has the
@@ -173,20 +207,42 @@ def main(argv=None):
                     'database %s and creating its schema.',
                     CONF.database.connection)
         CONF.set_override('sync_db_on_startup', True, group='api')
+    if CONF.metrics.port is not None and CONF.metrics.port == CONF.api.port:
+        # Requests are told apart by the port they came on.
+        sys.exit('deploysvc-api: [metrics] port must differ from [api] '
+                 'port (%s)' % CONF.api.port)
     try:
         sock = listen(CONF.api.host, CONF.api.port, CONF.api.backlog)
+        metrics_sock = None
+        if CONF.metrics.port is None:
+            # (A reload that no longer serves metrics.)
+            os.environ.pop(METRICS_FD_ENV, None)
+        else:
+            metrics_sock = listen(CONF.metrics.host, CONF.metrics.port,
+                                  CONF.api.backlog, env=METRICS_FD_ENV)
     except ListenError as e:
         sys.exit(str(e))
+    # Before the pipeline is built: its metrics must go to the workers'
+    # shared directory.
+    metrics.prepare_multiprocess(metrics_dir())
     db_engine.configure(CONF)
     if CONF.api.sync_db_on_startup:
         app.sync_db()
-    served.serve(app.load_app(), access_log=CONF.api.access_log)
+    application = app.load_app()
+    if metrics_sock is not None:
+        application = metrics_middleware.PortDispatch(
+            application, metrics_middleware.MetricsApp(),
+            metrics_sock.getsockname()[1])
+        LOG.info('deploysvc-api serving metrics on http://%s:%s/metrics',
+                 CONF.metrics.host, CONF.metrics.port)
+    served.serve(application, access_log=CONF.api.access_log)
     os.register_at_fork(after_in_child=_after_fork)
     workers = CONF.api.workers or multiprocessing.cpu_count()
     LOG.info('deploysvc-api listening on http://%s:%s with %d workers of '
              '%d threads', CONF.api.host, CONF.api.port, workers,
              CONF.api.threads)
-    run(uwsgi_args(sock.fileno(), workers))
+    run(uwsgi_args(sock.fileno(), workers,
+                   None if metrics_sock is None else metrics_sock.fileno()))
 
 
 def run(args):

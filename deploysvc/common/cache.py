@@ -3,6 +3,8 @@
 import collections
 import threading
 
+from deploysvc.common import metrics
+
 
 class BytesCache(object):
     """Immutable byte strings by key; least recently used dropped first.
@@ -12,8 +14,10 @@ class BytesCache(object):
     ever invalidated: the budget alone bounds the memory.
     """
 
-    def __init__(self, budget):
+    def __init__(self, budget, name=None):
         self.budget = budget
+        # Lookups are counted (deploysvc_cache_*) under this name.
+        self.name = name
         self.size = 0
         self._values = collections.OrderedDict()
         self._lock = threading.Lock()
@@ -23,7 +27,9 @@ class BytesCache(object):
             value = self._values.get(key)
             if value is not None:
                 self._values.move_to_end(key)
-            return value
+        if self.name is not None:
+            metrics.cache_lookup(self.name, value is not None)
+        return value
 
     def put(self, key, value):
         with self._lock:

@@ -34,6 +34,7 @@ import threading
 from oslo_log import log as logging
 import oslo_messaging
 
+from deploysvc.common import metrics
 from deploysvc import conf
 
 LOG = logging.getLogger(__name__)
@@ -184,6 +185,7 @@ class Sender(object):
         try:
             self.queue.put_nowait((ctxt, event_type, body))
         except queue.Full:
+            metrics.notification_dropped()
             LOG.warning('Notification %s of %s dropped: %d are waiting for '
                         'the message broker', event_type, body.get('id'),
                         self.queue.maxsize)

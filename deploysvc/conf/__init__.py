@@ -13,6 +13,7 @@ from deploysvc.conf import crypto
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
+from deploysvc.conf import metrics
 from deploysvc.conf import notifications
 from deploysvc.conf import profiler
 
@@ -24,5 +25,6 @@ crypto.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 deployment.register_opts(CONF)
+metrics.register_opts(CONF)
 notifications.register_opts(CONF)
 profiler.register_opts(CONF)

@@ -10,10 +10,12 @@ from deploysvc.conf import crypto
 from deploysvc.conf import database
 from deploysvc.conf import default
 from deploysvc.conf import deployment
+from deploysvc.conf import metrics
 from deploysvc.conf import notifications
 from deploysvc.conf import profiler
 
-_MODULES = (api, crypto, default, deployment, notifications, profiler)
+_MODULES = (api, crypto, default, deployment, metrics, notifications,
+            profiler)
 
 
 def list_opts():

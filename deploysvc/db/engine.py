@@ -47,6 +47,7 @@ from osprofiler import opts as profiler_opts
 from osprofiler import sqlalchemy as profiler_sqlalchemy
 import sqlalchemy as sa
 
+from deploysvc.common import metrics
 from deploysvc.db import prepared
 from deploysvc import exception
 
@@ -256,7 +257,21 @@ def _connect(parking, transactional):
         # Opening a connection failed: the server is down, restarting,
         # refusing connections or unreachable.  Nothing was sent.
         LOG.warning('The database is unavailable: %s', e)
+        metrics.database_error('unavailable')
         raise exception.DatabaseUnavailable() from e
+
+
+def _count_error(error):
+    """Count a database error that reached the work (deploysvc_database_*).
+
+    A duplicate entry is an answer, not an error (a lost race on an
+    INSERT, a name taken): its caller handles it.
+    """
+    if isinstance(error, db_exc.DBDeadlock):
+        metrics.database_error('deadlock')
+    elif (isinstance(error, (db_exc.DBError, sa.exc.DBAPIError))
+          and not isinstance(error, db_exc.DBDuplicateEntry)):
+        metrics.database_error('other')
 
 
 def _run(work, transactional, replica=False):
@@ -283,12 +298,14 @@ def _run(work, transactional, replica=False):
                 # Lost while the work ran: not run again, since a write
                 # may have reached the database before the connection went.
                 LOG.warning('The database connection was lost: %s', e)
+                metrics.database_error('connection_lost')
                 raise exception.DatabaseUnavailable() from e
             # Dead before anything ran (the database restarted while the
             # connection was parked): once more on a new connection.
             retried = True
             continue
-        except BaseException:
+        except BaseException as e:
+            _count_error(e)
             if not parking.autocommit and not transactional:
                 connection.rollback()
             parking.give_back(connection, born, transactional)

@@ -7,6 +7,7 @@ doc/source/contributor/behaviour.rst, behaviour-deadlines).
 
 import sqlalchemy as sa
 
+from deploysvc.common import metrics
 from deploysvc.common import notify
 from deploysvc.db import agents
 from deploysvc.db import deployment_rows
@@ -58,6 +59,7 @@ def expire_locked(w, row):
                   values['status_reason'],
                   reason_code=values['status_reason_code'])
     notify.deployment(w, None, 'timeout', new)
+    w.after_commit(metrics.timed_out, values['status_reason_code'])
     return new
 
 
@@ -111,6 +113,7 @@ def cancel_locked(w, context, old):
     events.record(w, context, old.id, 'api', old.status, new.status, True,
                   reason, reason_code=runs.CANCELLED)
     notify.deployment(w, context, 'cancel', new)
+    w.after_commit(metrics.cancelled, old.delivered_at is not None)
     return new
 
 
@@ -122,9 +125,13 @@ def _deliver_rows(w, rows):
             # (TIMED_OUT_DELIVERY) rather than the agent running it.
             continue
         delivered = runs.with_deadline(row._replace(delivered_at=now))
-        w.execute(_DELIVER, {'p_id': row.id, 'p_run': row.served_revision,
-                             'v_delivered_at': now,
-                             'v_deadline_at': delivered.deadline_at})
+        done = w.execute(_DELIVER, {
+            'p_id': row.id, 'p_run': row.served_revision,
+            'v_delivered_at': now,
+            'v_deadline_at': delivered.deadline_at}).rowcount == 1
+        if done and row.run_started_at is not None:
+            w.after_commit(metrics.delivered,
+                           (now - row.run_started_at).total_seconds())
 
 
 @engine.writer

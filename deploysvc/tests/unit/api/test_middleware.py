@@ -80,7 +80,9 @@ class PipelineTestCase(base.ApiTestCase):
 
     def filters(self, prefix):
         """The filters in front of the urlmap's ``prefix`` application."""
-        application = dict(self.app.app.items())[(None, prefix)]
+        # (The request metrics filter wraps the urlmap.)
+        urlmap = self.app.app.application
+        application = dict(urlmap.items())[(None, prefix)]
         chain = []
         while not isinstance(application, faults.FaultWrapper):
             chain.append(type(application))
