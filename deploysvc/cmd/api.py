@@ -28,6 +28,7 @@ takes the connection (``deploysvc.api.middleware.metrics``).
 import errno
 import multiprocessing
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -51,8 +52,6 @@ CONF = cfg.CONF
 LISTEN_FD_ENV = 'DEPLOYSVC_API_LISTEN_FD'
 # ... and the metrics socket ([metrics] port).
 METRICS_FD_ENV = 'DEPLOYSVC_METRICS_LISTEN_FD'
-# The metrics directory made for an unset [metrics] multiproc_dir.
-METRICS_DIR_ENV = 'DEPLOYSVC_METRICS_DIR'
 
 
 class ListenError(Exception):
@@ -171,16 +170,12 @@ def metrics_dir():
     """[metrics] multiproc_dir, else a directory of this master's own.
 
     Made under the temporary directory (not under [DEFAULT] state_path,
-    which a start with a database elsewhere does not create), once: a
-    reload finds it in the environment and uses it again.
+    which a start with a database elsewhere does not create), private to
+    this master, and removed when it stops or reloads (see main).
     """
     if CONF.metrics.multiproc_dir:
         return CONF.metrics.multiproc_dir
-    made = os.environ.get(METRICS_DIR_ENV)
-    if not made or not os.path.isdir(made):
-        made = tempfile.mkdtemp(prefix='deploysvc-api-metrics-')
-        os.environ[METRICS_DIR_ENV] = made
-    return made
+    return tempfile.mkdtemp(prefix='deploysvc-api-metrics-')
 
 
 def _after_fork():
@@ -224,7 +219,8 @@ def main(argv=None):
         sys.exit(str(e))
     # Before the pipeline is built: its metrics must go to the workers'
     # shared directory.
-    metrics.prepare_multiprocess(metrics_dir())
+    made_dir = metrics_dir()
+    metrics.prepare_multiprocess(made_dir)
     db_engine.configure(CONF)
     if CONF.api.sync_db_on_startup:
         app.sync_db()
@@ -241,8 +237,15 @@ def main(argv=None):
     LOG.info('deploysvc-api listening on http://%s:%s with %d workers of '
              '%d threads', CONF.api.host, CONF.api.port, workers,
              CONF.api.threads)
-    run(uwsgi_args(sock.fileno(), workers,
-                   None if metrics_sock is None else metrics_sock.fileno()))
+    args = uwsgi_args(sock.fileno(), workers,
+                      None if metrics_sock is None else metrics_sock.fileno())
+    if not CONF.metrics.multiproc_dir:
+        # The directory made above goes at stop and at reload (the next
+        # master makes its own; counts start again either way): uWSGI runs
+        # no Python in its master at exit, but runs this command there.
+        args += ['--exec-as-user-atexit',
+                 'rm -rf -- %s' % shlex.quote(made_dir)]
+    run(args)
 
 
 def run(args):

@@ -415,9 +415,11 @@ def _registry(*collectors):
         source = metrics.multiprocess.MultiProcessCollector(None)
     else:
         source = metrics.registry
-    registry.register(_Derived(source))
+    # The collectors that read the database first (collected in this
+    # order): a failure of theirs is then counted in the same scrape.
     for collector in collectors:
         registry.register(collector)
+    registry.register(_Derived(source))
     return registry
 
 

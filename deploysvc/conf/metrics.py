@@ -31,8 +31,8 @@ opts = [
                     'to one deploysvc-api only; a tmpfs (e.g. '
                     '/run/deploysvc/prometheus) saves disk writes. Unset: '
                     'a new directory under the system\'s temporary '
-                    'directory at each start (kept across reloads, left '
-                    'behind at stop).'),
+                    'directory at each start, removed when deploysvc-api '
+                    'stops or reloads.'),
 ]
 
 

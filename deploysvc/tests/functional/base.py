@@ -240,7 +240,9 @@ class ServerFixture(fixtures.Fixture):
                 [script('deploysvc-api'), '--config-file', self.conf.path],
                 stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, cwd=self.conf.state_path,
-                env=clean_env(HOME=self.conf.state_path),
+                # (TMPDIR: what it makes there goes with the fixture.)
+                env=clean_env(HOME=self.conf.state_path,
+                              TMPDIR=self.conf.state_path),
                 start_new_session=True)
         # Registered before waiting: a server that never answers is stopped.
         self.addCleanup(self._stop)

@@ -7,6 +7,7 @@ without failing a request in flight.  Bounds are generous (none is a
 timing claim): the figures are attached to the results as details.
 """
 
+import glob
 import json
 import os
 import signal
@@ -166,10 +167,17 @@ class SignalsTest(testtools.TestCase):
         self.addCleanup(sock.close)
         return sock, body[10:]
 
+    def metrics_dirs(self, server):
+        """The metrics directories deploysvc-api made (TMPDIR is here)."""
+        return glob.glob(os.path.join(server.conf.state_path,
+                                      'deploysvc-api-metrics-*'))
+
     def test_sighup_reloads_without_failing_a_request(self):
         server = self.start()
         master = server.process.pid
         workers = base.children(master)
+        made = self.metrics_dirs(server)
+        self.assertEqual(1, len(made))
         sock, rest = self.half_sent_create(server)
 
         os.kill(master, signal.SIGHUP)
@@ -186,6 +194,10 @@ class SignalsTest(testtools.TestCase):
         new_workers = server.wait_for_workers(time.monotonic() + WAIT)
         self.assertEqual(2, len(new_workers))
         self.assertEqual(set(), set(workers) & set(new_workers))
+        # The old master's metrics directory went with it.
+        remade = self.metrics_dirs(server)
+        self.assertEqual(1, len(remade))
+        self.assertNotEqual(made, remade)
         self.assertIsNone(server.process.poll())
         self.assertNotIn('Traceback', server.log())
 
@@ -206,6 +218,7 @@ class SignalsTest(testtools.TestCase):
             self.assertTrue(answer.startswith(b'HTTP/1.1 200 OK'),
                             (to_all, answer))
             self.assertEqual(0, server.process.wait(timeout=WAIT), to_all)
+            self.assertEqual([], self.metrics_dirs(server), to_all)
 
 
 class AddressInUseTest(testtools.TestCase):

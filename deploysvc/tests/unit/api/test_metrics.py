@@ -11,7 +11,6 @@ import tempfile
 import threading
 
 import ddt
-import fixtures
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 import webob
@@ -384,13 +383,15 @@ class TestMultiprocess(agent_base.AgentTestCase):
         self.assertNotIn('counter_1.db', os.listdir(path))
 
     def test_the_directory_of_deploysvc_api(self):
-        self.useFixture(fixtures.EnvironmentVariable(api.METRICS_DIR_ENV))
-        # Unset: one of its own, made once and found again by a reload.
+        # Unset: a new private one each time (a reload's master makes its
+        # own; the one before was removed at its exit).
         made = api.metrics_dir()
         self.addCleanup(os.rmdir, made)
         self.assertTrue(os.path.isdir(made))
-        self.assertEqual(made, os.environ[api.METRICS_DIR_ENV])
-        self.assertEqual(made, api.metrics_dir())
+        self.assertEqual(0o700, os.stat(made).st_mode & 0o777)
+        again = api.metrics_dir()
+        self.addCleanup(os.rmdir, again)
+        self.assertNotEqual(made, again)
         # Set: that one.
         self.config(multiproc_dir='/run/deploysvc/prometheus',
                     group='metrics')
