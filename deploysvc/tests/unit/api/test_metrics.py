@@ -41,8 +41,10 @@ class Delta(object):
         self.before = [value(name, **labels) for name, labels in samples]
 
     def moved(self):
-        return [value(name, **labels) - before for (name, labels), before
-                in zip(self.samples, self.before)]
+        # Rounded: a histogram's sum is a float that earlier tests of the
+        # process added to (7.0 moved can read 6.999999999999998).
+        return [round(value(name, **labels) - before, 6)
+                for (name, labels), before in zip(self.samples, self.before)]
 
 
 def sample(name, **labels):
