@@ -1,7 +1,8 @@
 """Notifications of what changed, on oslo.messaging.
 
 Every change that others may want to follow (a deployment created,
-updated, signalled, timed out, cancelled or deleted; a config created or
+updated, fetched by its server's agent, signalled, timed out, cancelled
+or deleted; a config created or deleted; a rollout created, ended or
 deleted) is announced once its transaction has committed: the database
 function asks for it with ``deployment``, ``config`` or ``send`` on its
 work (deploysvc.db.engine.Work.after_commit), so a change that rolls

@@ -117,7 +117,7 @@ def cancel_locked(w, context, old):
     return new
 
 
-def _deliver_rows(w, rows):
+def _deliver_rows(w, context, rows):
     now = query.now()
     for row in rows:
         if not runs.is_served(row) or runs.overdue(row, now):
@@ -129,7 +129,10 @@ def _deliver_rows(w, rows):
             'p_id': row.id, 'p_run': row.served_revision,
             'v_delivered_at': now,
             'v_deadline_at': delivered.deadline_at}).rowcount == 1
-        if done and row.run_started_at is not None:
+        if not done:
+            continue
+        notify.deployment(w, context, 'deliver', delivered)
+        if row.run_started_at is not None:
             w.after_commit(metrics.delivered,
                            (now - row.run_started_at).total_seconds())
 
@@ -150,7 +153,7 @@ def deliver_to_agent(w, server):
             'p_credential_id': server.credential_id,
             'p_revision': server.revision}).rowcount != 1:
         return
-    _deliver_rows(w, [models.Deployment._make(row) for row in w.execute(
+    _deliver_rows(w, None, [models.Deployment._make(row) for row in w.execute(
         _UNDELIVERED, {'p_project_id': server.project_id,
                        'p_server_id': server.server_id})])
 
@@ -168,4 +171,4 @@ def deliver(w, context, deployment_ids):
         row = deployment_rows.lock(w, context, deployment_id, shared=True)
         if row is not None and row.delivered_at is None:
             rows.append(row)
-    _deliver_rows(w, rows)
+    _deliver_rows(w, context, rows)

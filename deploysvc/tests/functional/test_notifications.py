@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import time
+import urllib.parse
 import uuid
 
 from oslo_config import cfg
@@ -76,6 +77,11 @@ class NotificationsBase(testtools.TestCase):
             'action': 'CREATE', 'status': 'IN_PROGRESS',
             'input_values': {'password': 'never-announced'}},
         )['software_deployment']
+        # The server's agent fetches its document: the run is delivered.
+        url = self.call(server, 'POST', '/server_agents/%s' % sd['server_id'],
+                        {})['server_agent']['metadata_url']
+        document = server.request('GET', urllib.parse.urlsplit(url).path)
+        self.assertEqual(200, document.status, document.body)
         path = '/software_deployments/%s' % sd['id']
         self.call(server, 'PUT', path, {
             'status': 'COMPLETE', 'output_values': {'deploy_status_code': 0}})
@@ -117,6 +123,7 @@ class TestNotifications(NotificationsBase):
         expected = [
             ('software_config.create.end', config_id, None),
             ('software_deployment.create.end', deployment_id, 'IN_PROGRESS'),
+            ('software_deployment.deliver.end', deployment_id, 'IN_PROGRESS'),
             ('software_deployment.update.end', deployment_id, 'COMPLETE'),
             ('software_deployment.update.end', deployment_id, 'IN_PROGRESS'),
             ('software_deployment.cancel.end', deployment_id, 'FAILED'),

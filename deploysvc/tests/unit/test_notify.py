@@ -207,6 +207,28 @@ class TestPayloads(NotifyTestCase):
             sorted(self.sent.sent[0][2]))
         self.assertEqual(row.server_id, self.sent.sent[0][2]['server_id'])
 
+    def test_delivery_announced_once(self):
+        row = self.create()
+        del self.sent.sent[:]
+        self.clock.advance_time_seconds(2)
+        lifecycle.deliver(self.context, [row.id])
+        lifecycle.deliver(self.context, [row.id])
+        self.assertEqual(['software_deployment.deliver.end'], self.sent.types)
+        body = self.sent.sent[0][2]
+        self.assertEqual((row.id, 'IN_PROGRESS', 2.0, None),
+                         (body['id'], body['status'],
+                          body['delivery_seconds'], body['run_seconds']))
+        self.assertIsNotNone(body['delivered_at'])
+        self.assertEqual(self.context.request_id,
+                         self.sent.sent[0][0]['request_id'])
+
+    def test_delivery_of_a_cancelled_run_not_announced(self):
+        row = self.create()
+        lifecycle.cancel(self.context, row.id)
+        del self.sent.sent[:]
+        lifecycle.deliver(self.context, [row.id])
+        self.assertEqual([], self.sent.types)
+
     def test_timings(self):
         row = self.create()
         self.clock.advance_time_seconds(2)
