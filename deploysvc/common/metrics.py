@@ -27,7 +27,8 @@ written to the metrics once a second by a thread of the process
 a ``getpid`` and a write to the file per increment, and a histogram two
 of them: written per request, a counter and a histogram made an agent's
 304 (0.22 ms of CPU) 7.8 % dearer, the histogram alone 4-5 %; kept
-here, 2.3 % (tools/bench/bench.py, PostgreSQL, best of 9 runs).  A
+here, 2.3 to 3.5 % (tools/bench/bench.py, PostgreSQL, best of 9 runs;
+best of 20 rounds of 1,000, doc/source/admin/operations.rst).  A
 scrape sees the counts of other workers as they were up to a second ago
 (its own worker's are written first); a worker that exits loses at most
 its last second.
