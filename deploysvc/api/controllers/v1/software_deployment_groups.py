@@ -17,6 +17,11 @@ from deploysvc.policies import software_deployment_groups as policies
 from deploysvc import views
 
 
+def _body(row, admin):
+    """The body of a group's show, cancel and create."""
+    return {'software_deployment_group': views.deployment_group(row, admin)}
+
+
 def _status(params, allowed):
     status = params.get('status') or None
     if status is not None and status not in allowed:
@@ -62,8 +67,7 @@ class GroupsController(util.Controller):
                 context, values, servers,
                 limit=cfg.CONF.max_software_deployments_per_tenant,
                 then=then),
-            lambda row: {'software_deployment_group':
-                         views.deployment_group(row, admin)})
+            lambda row: _body(row, admin))
         pecan.response.location = '/'.join((pecan.request.path_url,
                                             group_id))
         return util.respond_json(data, status)
@@ -77,8 +81,7 @@ class GroupController(util.Controller):
     @util.handles('GET', policies.SHOW)
     def show(self, context):
         row = deployment_groups.get(context, self.group_id)
-        return util.respond({'software_deployment_group':
-                             views.deployment_group(row, context.is_admin)})
+        return util.respond(_body(row, context.is_admin))
 
     @util.handles('DELETE', policies.DELETE)
     def delete(self, context):
@@ -95,8 +98,7 @@ class GroupCancelController(util.Controller):
     @util.handles('POST', policies.CANCEL)
     def cancel(self, context):
         row = deployment_groups.cancel(context, self.group_id)
-        return util.respond({'software_deployment_group':
-                             views.deployment_group(row, context.is_admin)})
+        return util.respond(_body(row, context.is_admin))
 
 
 class GroupDeploymentsController(util.Controller):
