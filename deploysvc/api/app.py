@@ -69,8 +69,8 @@ class Application(pecan.Pecan):
       WebOb response (``util.respond``, ``util.no_content``,
       ``util.method_not_allowed``) or raises.
 
-    Everything else (hooks, generic handlers per method, the request and
-    response, error handling) is Pecan's own.
+    Everything else (hooks, the request and response, error handling) is
+    Pecan's own.
     """
 
     def route(self, req, node, path):

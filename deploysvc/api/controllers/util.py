@@ -102,6 +102,63 @@ def method_not_allowed(*allowed):
     return faults.method_not_allowed(pecan.request.method, allowed)
 
 
+def handles(method, policy):
+    """Make a method of a ``Controller`` the handler of HTTP ``method``.
+
+    It is called as ``handler(self, context)`` once ``context.can(policy)``
+    has passed.
+    """
+    def decorate(function):
+        function.handles = (method, policy)
+        return function
+    return decorate
+
+
+class Controller(object):
+    """The controller of a URL: its ids and its handlers (``@handles``).
+
+    The router (``v1.route``) calls ``Controller(*ids).index``.  A subclass
+    names the ids of its URL in ``ids`` (each becomes an attribute) and
+    marks a handler per HTTP method with ``@handles(method, policy)``.
+    ``index`` checks the handler's policy before the handler runs, so no
+    handler can do anything before its check.  Any other method, HEAD and
+    OPTIONS included, is answered by ``method_not_allowed`` with ``Allow``
+    listing the handled methods in the order the class defines them.
+
+    The handlers are found through a table of each class, built when the
+    class is defined, rather than Pecan's ``expose(generic=True)`` and
+    ``index.when``: those store the handlers on the ``index`` function, so
+    subclasses of a base defining ``index`` once would share one table.
+    """
+
+    ids = ()
+    # HTTP method -> (handler, policy); filled by __init_subclass__.
+    _handlers = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        handlers = dict(cls._handlers)
+        for value in vars(cls).values():
+            if hasattr(value, 'handles'):
+                method, policy = value.handles
+                handlers[method] = (value, policy)
+        cls._handlers = handlers
+
+    def __init__(self, *ids):
+        for name, value in zip(self.ids, ids, strict=True):
+            setattr(self, name, value)
+
+    @pecan.expose()
+    def index(self):
+        found = self._handlers.get(pecan.request.method)
+        if found is None:
+            return method_not_allowed(*self._handlers)
+        handler, policy = found
+        context = pecan.request.context
+        context.can(policy)
+        return handler(self, context)
+
+
 _MAX_INT = 2 ** 63 - 1
 
 

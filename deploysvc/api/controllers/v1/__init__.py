@@ -3,8 +3,8 @@
 ``ROUTES`` is the whole API below the project on one screen: a URL's
 segments after /v1/{tenant_id}/ and the controller serving them, ``'*'``
 standing for an id.  It is the only router (``RootController.route`` asks
-``route``); each controller answers the methods it has (``index.when``)
-and 405 with ``Allow`` to the others.
+``route``); each controller (a ``util.Controller``) answers the methods it
+has handlers for (``@util.handles``) and 405 with ``Allow`` to the others.
 """
 
 import webob.exc

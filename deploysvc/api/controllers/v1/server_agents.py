@@ -21,25 +21,16 @@ def _view(row):
         row, urls.metadata_url(urls.base_url(pecan.request.environ), row))}
 
 
-class ServerAgentController(object):
+class ServerAgentController(util.Controller):
 
-    def __init__(self, server_id):
-        self.server_id = server_id
+    ids = ('server_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET', 'POST', 'DELETE')
-
-    @index.when(method='GET')
-    def show(self):
-        context = pecan.request.context
-        context.can(policies.SHOW)
+    @util.handles('GET', policies.SHOW)
+    def show(self, context):
         return util.respond(_view(agents.get(context, self.server_id)))
 
-    @index.when(method='POST')
-    def rotate(self):
-        context = pecan.request.context
-        context.can(policies.ROTATE)
+    @util.handles('POST', policies.ROTATE)
+    def rotate(self, context):
         if len(self.server_id) > 36:
             raise exception.Invalid(
                 reason='"server_id" should be no more than 36 characters')
@@ -47,9 +38,7 @@ class ServerAgentController(object):
         return util.respond(_view(agents.rotate(
             context, self.server_id, secret, tokens.hasher(secret))))
 
-    @index.when(method='DELETE')
-    def delete(self):
-        context = pecan.request.context
-        context.can(policies.DELETE)
+    @util.handles('DELETE', policies.DELETE)
+    def delete(self, context):
         agents.delete(context, self.server_id)
         return util.no_content()

@@ -30,45 +30,30 @@ def config_values(body):
     }
 
 
-class ConfigController(object):
+class ConfigController(util.Controller):
     """/software_configs/{config_id}: GET, DELETE (configs are immutable)."""
 
-    def __init__(self, config_id):
-        self.config_id = config_id
+    ids = ('config_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET', 'DELETE')
-
-    @index.when(method='GET')
-    def show(self):
-        context = pecan.request.context
-        context.can(policies.SHOW)
+    @util.handles('GET', policies.SHOW)
+    def show(self, context):
         row = configs.get(context, self.config_id)
         if context.may(policies.SHOW_SECRETS):
             row = secrets.opened_config(row)
         return util.respond(
             {'software_config': views.config(row, context.is_admin)})
 
-    @index.when(method='DELETE')
-    def delete(self):
-        context = pecan.request.context
-        context.can(policies.DELETE)
+    @util.handles('DELETE', policies.DELETE)
+    def delete(self, context):
         configs.delete(context, self.config_id)
         return util.no_content()
 
 
-class ConfigsController(object):
+class ConfigsController(util.Controller):
     """/software_configs: GET (list), POST (create)."""
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET', 'POST')
-
-    @index.when(method='GET')
-    def list(self):
-        context = pecan.request.context
-        context.can(policies.INDEX)
+    @util.handles('GET', policies.INDEX)
+    def list(self, context):
         params = pecan.request.GET
         all_projects = util.bool_param(params, 'global_tenant')
         if all_projects:
@@ -84,10 +69,8 @@ class ConfigsController(object):
             lambda row: views.config_summary(row, admin), fetch,
             util.list_limit(params))
 
-    @index.when(method='POST')
-    def create(self):
-        context = pecan.request.context
-        context.can(policies.CREATE)
+    @util.handles('POST', policies.CREATE)
+    def create(self, context):
         body = validation.parse_body(pecan.request)
         values = config_values(body)
         config_id, status, data = idempotent.create(

@@ -17,6 +17,11 @@ from deploysvc.policies import software_deployment_groups as policies
 from deploysvc import views
 
 
+def _body(row, admin):
+    """The body of a group's show, cancel and create."""
+    return {'software_deployment_group': views.deployment_group(row, admin)}
+
+
 def _status(params, allowed):
     status = params.get('status') or None
     if status is not None and status not in allowed:
@@ -26,17 +31,11 @@ def _status(params, allowed):
     return status
 
 
-class GroupsController(object):
+class GroupsController(util.Controller):
     """/software_deployment_groups: GET (list), POST (create)."""
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET', 'POST')
-
-    @index.when(method='GET')
-    def list(self):
-        context = pecan.request.context
-        context.can(policies.INDEX)
+    @util.handles('GET', policies.INDEX)
+    def list(self, context):
         params = pecan.request.GET
         status = _status(params, groups.STATUSES)
         marker = params.get('marker') or None
@@ -50,10 +49,8 @@ class GroupsController(object):
             lambda row: views.deployment_group(row, admin), fetch,
             util.list_limit(params))
 
-    @index.when(method='POST')
-    def create(self):
-        context = pecan.request.context
-        context.can(policies.CREATE)
+    @util.handles('POST', policies.CREATE)
+    def create(self, context):
         body = schemas.deployment_group_create.validate(
             validation.parse_body(pecan.request))
         servers = schemas.group_servers(body['servers'])
@@ -70,73 +67,47 @@ class GroupsController(object):
                 context, values, servers,
                 limit=cfg.CONF.max_software_deployments_per_tenant,
                 then=then),
-            lambda row: {'software_deployment_group':
-                         views.deployment_group(row, admin)})
+            lambda row: _body(row, admin))
         pecan.response.location = '/'.join((pecan.request.path_url,
                                             group_id))
         return util.respond_json(data, status)
 
 
-class GroupController(object):
+class GroupController(util.Controller):
     """/software_deployment_groups/{group_id}: GET, DELETE."""
 
-    def __init__(self, group_id):
-        self.group_id = group_id
+    ids = ('group_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET', 'DELETE')
-
-    @index.when(method='GET')
-    def show(self):
-        context = pecan.request.context
-        context.can(policies.SHOW)
+    @util.handles('GET', policies.SHOW)
+    def show(self, context):
         row = deployment_groups.get(context, self.group_id)
-        return util.respond({'software_deployment_group':
-                             views.deployment_group(row, context.is_admin)})
+        return util.respond(_body(row, context.is_admin))
 
-    @index.when(method='DELETE')
-    def delete(self):
-        context = pecan.request.context
-        context.can(policies.DELETE)
+    @util.handles('DELETE', policies.DELETE)
+    def delete(self, context):
         force = util.bool_param(pecan.request.GET, 'force')
         deployment_groups.delete(context, self.group_id, force=force)
         return util.no_content()
 
 
-class GroupCancelController(object):
+class GroupCancelController(util.Controller):
     """/software_deployment_groups/{group_id}/cancel: POST."""
 
-    def __init__(self, group_id):
-        self.group_id = group_id
+    ids = ('group_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('POST')
-
-    @index.when(method='POST')
-    def cancel(self):
-        context = pecan.request.context
-        context.can(policies.CANCEL)
+    @util.handles('POST', policies.CANCEL)
+    def cancel(self, context):
         row = deployment_groups.cancel(context, self.group_id)
-        return util.respond({'software_deployment_group':
-                             views.deployment_group(row, context.is_admin)})
+        return util.respond(_body(row, context.is_admin))
 
 
-class GroupDeploymentsController(object):
+class GroupDeploymentsController(util.Controller):
     """/software_deployment_groups/{group_id}/deployments: GET."""
 
-    def __init__(self, group_id):
-        self.group_id = group_id
+    ids = ('group_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET')
-
-    @index.when(method='GET')
-    def list(self):
-        context = pecan.request.context
-        context.can(policies.DEPLOYMENTS)
+    @util.handles('GET', policies.DEPLOYMENTS)
+    def list(self, context):
         params = pecan.request.GET
         status = _status(params, schemas.STATUSES)
         marker = params.get('marker') or None
@@ -151,20 +122,13 @@ class GroupDeploymentsController(object):
             util.list_limit(params))
 
 
-class GroupEventsController(object):
+class GroupEventsController(util.Controller):
     """/software_deployment_groups/{group_id}/events: GET."""
 
-    def __init__(self, group_id):
-        self.group_id = group_id
+    ids = ('group_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET')
-
-    @index.when(method='GET')
-    def list(self):
-        context = pecan.request.context
-        context.can(policies.EVENTS)
+    @util.handles('GET', policies.EVENTS)
+    def list(self, context):
         return util.respond_history(
             lambda limit, marker: deployment_groups.history(
                 context, self.group_id, limit, marker),

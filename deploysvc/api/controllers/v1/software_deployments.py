@@ -26,33 +26,23 @@ _UPDATABLE = ('config_id', 'input_values', 'output_values', 'action',
 _FILTERS = ('server_id', 'status', 'action', 'config_id')
 
 
-class MetadataController(object):
-    """/software_deployments/metadata/{server_id}: GET."""
+class MetadataController(util.Controller):
+    """/software_deployments/metadata: GET."""
 
-    @pecan.expose(generic=True)
-    def index(self):
+    @util.handles('GET', policies.SHOW)
+    def show(self, context):
         # GET .../metadata with no server: Heat routes it to the show of
         # deployment "metadata" (policy check, then 404).
-        if pecan.request.method == 'GET':
-            context = pecan.request.context
-            context.can(policies.SHOW)
-            raise exception.DeploymentNotFound(deployment_id='metadata')
-        return util.method_not_allowed('GET')
+        raise exception.DeploymentNotFound(deployment_id='metadata')
 
 
-class ServerMetadataController(object):
+class ServerMetadataController(util.Controller):
+    """/software_deployments/metadata/{server_id}: GET."""
 
-    def __init__(self, server_id):
-        self.server_id = server_id
+    ids = ('server_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET')
-
-    @index.when(method='GET')
-    def show(self):
-        context = pecan.request.context
-        context.can(policies.METADATA)
+    @util.handles('GET', policies.METADATA)
+    def show(self, context):
         config_ids, undelivered = deployments.server_config_ids(
             context, self.server_id)
         if undelivered and context.is_stack_user:
@@ -63,30 +53,21 @@ class ServerMetadataController(object):
             config_ids, configs.by_ids))
 
 
-class DeploymentController(object):
+class DeploymentController(util.Controller):
     """/software_deployments/{deployment_id}: GET, PUT, DELETE."""
 
-    def __init__(self, deployment_id):
-        self.deployment_id = deployment_id
+    ids = ('deployment_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET', 'PUT', 'DELETE')
-
-    @index.when(method='GET')
-    def show(self):
-        context = pecan.request.context
-        context.can(policies.SHOW)
+    @util.handles('GET', policies.SHOW)
+    def show(self, context):
         row = deployments.get(context, self.deployment_id)
         if context.may(policies.SHOW_SECRETS):
             row = secrets.opened_deployment(row)
         return util.respond_tagged(_answer(row, context.is_admin),
                                    conditional=True)
 
-    @index.when(method='PUT')
-    def update(self):
-        context = pecan.request.context
-        context.can(policies.UPDATE)
+    @util.handles('PUT', policies.UPDATE)
+    def update(self, context):
         body = schemas.deployment_update.validate(
             validation.parse_body(pecan.request))
         # PUT is a partial update in Heat: null and falsy values are
@@ -107,34 +88,25 @@ class DeploymentController(object):
             check=matches and (lambda old: matches(_answer(old, admin))))
         return util.respond_tagged(_answer(row, admin))
 
-    @index.when(method='DELETE')
-    def delete(self):
-        context = pecan.request.context
-        context.can(policies.DELETE)
+    @util.handles('DELETE', policies.DELETE)
+    def delete(self, context):
         deployments.delete(context, self.deployment_id)
         return util.no_content()
 
 
-class EventsController(object):
+class EventsController(util.Controller):
     """/software_deployments/{deployment_id}/events: the history."""
 
-    def __init__(self, deployment_id):
-        self.deployment_id = deployment_id
+    ids = ('deployment_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET')
-
-    @index.when(method='GET')
-    def list(self):
-        context = pecan.request.context
-        context.can(policies.EVENTS)
+    @util.handles('GET', policies.EVENTS)
+    def list(self, context):
         return util.respond_history(
             lambda limit, marker: deployments.history(
                 context, self.deployment_id, limit, marker), views.event)
 
 
-class SignalController(object):
+class SignalController(util.Controller):
     """/software_deployments/{deployment_id}/signal: POST, with a token.
 
     What the agent sends to its signal URL, for callers with a token: the
@@ -142,17 +114,10 @@ class SignalController(object):
     (doc/source/contributor/behaviour.rst, behaviour-visibility).
     """
 
-    def __init__(self, deployment_id):
-        self.deployment_id = deployment_id
+    ids = ('deployment_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('POST')
-
-    @index.when(method='POST')
-    def signal(self):
-        context = pecan.request.context
-        context.can(policies.SIGNAL)
+    @util.handles('POST', policies.SIGNAL)
+    def signal(self, context):
         request = pecan.request
         details = (validation.parse_body(request) if request.body.strip()
                    else {})
@@ -163,20 +128,13 @@ class SignalController(object):
         return util.respond(body)
 
 
-class CancelController(object):
+class CancelController(util.Controller):
     """/software_deployments/{deployment_id}/cancel: POST."""
 
-    def __init__(self, deployment_id):
-        self.deployment_id = deployment_id
+    ids = ('deployment_id',)
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('POST')
-
-    @index.when(method='POST')
-    def cancel(self):
-        context = pecan.request.context
-        context.can(policies.CANCEL)
+    @util.handles('POST', policies.CANCEL)
+    def cancel(self, context):
         row = lifecycle.cancel(context, self.deployment_id)
         return util.respond_tagged(_answer(row, context.is_admin))
 
@@ -200,17 +158,11 @@ def _list_params(params):
                 sort_key=sort_key, sort_dir=sort_dir)
 
 
-class DeploymentsController(object):
+class DeploymentsController(util.Controller):
     """/software_deployments: GET (list), POST (create)."""
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('GET', 'POST')
-
-    @index.when(method='GET')
-    def list(self):
-        context = pecan.request.context
-        context.can(policies.INDEX)
+    @util.handles('GET', policies.INDEX)
+    def list(self, context):
         params = pecan.request.GET
         query = _list_params(params)
         admin = context.is_admin
@@ -223,10 +175,8 @@ class DeploymentsController(object):
             lambda row: views.deployment(row, admin), fetch,
             util.list_limit(params))
 
-    @index.when(method='POST')
-    def create(self):
-        context = pecan.request.context
-        context.can(policies.CREATE)
+    @util.handles('POST', policies.CREATE)
+    def create(self, context):
         body = schemas.deployment_create.validate(
             validation.parse_body(pecan.request))
         values = {

@@ -142,15 +142,9 @@ def validate_template(template):
     }
 
 
-class ValidateController(object):
+class ValidateController(util.Controller):
 
-    @pecan.expose(generic=True)
-    def index(self):
-        return util.method_not_allowed('POST')
-
-    @index.when(method='POST')
-    def validate(self):
-        context = pecan.request.context
-        context.can(policies.VALIDATE)
+    @util.handles('POST', policies.VALIDATE)
+    def validate(self, context):
         body = validation.parse_body(pecan.request)
         return util.respond(validate_template(_template(body)))
