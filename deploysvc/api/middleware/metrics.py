@@ -46,35 +46,22 @@ _AGENT = {
 }
 
 
-def _tree(routes):
-    """v1.ROUTES as nested dicts; None -> the route's template."""
-    tree = {}
-    for shape, _controller in routes.items():
-        node = tree
+def _templates(routes):
+    """Each controller of v1.ROUTES -> its route's template."""
+    templates = {}
+    for shape, controller in routes.items():
         words = []
         for word in shape:
-            node = node.setdefault(word, {})
             words.append(_ID_NAMES.get(words[-1] if words else '', '{id}')
                          if word == '*' else word)
-        node[None] = '/v1/{tenant_id}/' + '/'.join(words)
-    return tree
+        if controller in templates:
+            # Two routes would share a label.
+            raise RuntimeError('%s serves two routes' % controller.__name__)
+        templates[controller] = '/v1/{tenant_id}/' + '/'.join(words)
+    return templates
 
 
-_TREE = _tree(v1.ROUTES)
-
-
-def _match(node, segments):
-    # As v1's router: a fixed word wins over an id, "_..." is no word.
-    if not segments:
-        return node.get(None)
-    segment, rest = segments[0], segments[1:]
-    child = node.get(segment)
-    if child is not None and not segment.startswith('_'):
-        found = _match(child, rest)
-        if found is not None:
-            return found
-    child = node.get('*')
-    return None if child is None else _match(child, rest)
+_TEMPLATES = _templates(v1.ROUTES)
 
 
 def route_of(path):
@@ -84,7 +71,10 @@ def route_of(path):
         return fixed
     parts = path.split('/')
     if len(parts) > 3 and parts[1] in ('v1', 'v1.0') and all(parts[2:]):
-        return _match(_TREE, parts[3:]) or OTHER
+        # v1's own router decides (a fixed word wins over an id, "_..."
+        # is no word): the label is the route the request is served by.
+        found = v1.match(parts[3:])
+        return OTHER if found is None else _TEMPLATES[found[0]]
     if (len(parts) == 6 and parts[1] == 'agent' and parts[2] == 'v1'
             and parts[4] and parts[5]):
         return _AGENT.get(parts[3], OTHER)

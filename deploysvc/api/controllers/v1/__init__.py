@@ -84,6 +84,15 @@ def _match(node, segments, ids):
     return None
 
 
+def match(segments):
+    """The controller and ids of the segments after /v1/{tenant_id}/.
+
+    None when no route matches.  The router's rules, for anyone who needs
+    to know which route a path is (the metrics' route labels).
+    """
+    return _match(_TREE, tuple(segments), ())
+
+
 def _check_tenant(context, tenant_id):
     """A non-admin caller must use its own project (else 403).
 
@@ -103,7 +112,7 @@ def route(segments, context):
     segment starting with "_" outside an id.
     """
     if len(segments) > 1 and all(segments):
-        found = _match(_TREE, tuple(segments[1:]), ())
+        found = match(segments[1:])
         if found is not None:
             _check_tenant(context, segments[0])
             controller, ids = found
